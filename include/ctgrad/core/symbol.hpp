@@ -52,7 +52,7 @@ struct symbol {
             return binding<symbol, V>{value};
         } else if constexpr (Kind == symbol_kind::input && std::is_arithmetic_v<V>) {
             return binding<symbol, V>{value};
-        } else if constexpr (Kind == symbol_kind::input_vec && requires { value.m_features; }) {
+        } else if constexpr (!is_param && requires { value.m_features; }) {
             return binding<symbol, const V&>{value};
         } else {
             static_assert(contiguous_values<V>,
