@@ -10,11 +10,13 @@
 #include <cstddef>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace ctgrad {
 
-/// Lane groups per block of the fused kernel (a block is this times the SIMD width).
-inline constexpr std::size_t fused_block_groups = 8;
+/// The most lane groups in one block of the fused kernel (a block is up to this times the
+/// SIMD width; fewer when many features would push the block out of L1).
+inline constexpr std::size_t fused_block_groups = 16;
 
 namespace detail {
 
@@ -63,12 +65,33 @@ struct slotted_expression {
     }
 };
 
-/// Runs the plan for Roots over the whole batch: SIMD blocks, then the scalar tail.
+/// Runs the plan over the whole batch: SIMD blocks, then the scalar tail.
 template <class Entries, class Inputs, class OnBlock>
-void run_plan(const Inputs& in, std::size_t examples, OnBlock&& on_block) {
+void run_plan(const Inputs& in, std::size_t examples, std::size_t features, OnBlock&& on_block) {
     using T = typename Inputs::value_type;
-    const std::size_t done = for_each_block<simd::batch<T>, fused_block_groups, Entries>(in, 0, examples, on_block);
-    for_each_block<T, 1, Entries>(in, done, examples, on_block);
+    using V = simd::batch<T>;
+    const std::size_t groups = groups_for<T>(features, simd::lanes_v<V>, fused_block_groups);
+    const std::size_t done = for_each_block<V, fused_block_groups, Entries>(in, 0, examples, groups, on_block);
+    for_each_block<T, 1, Entries>(in, done, examples, 1, on_block);
+}
+
+/// The most features any reduction of the plan walks.
+template <class Inputs>
+std::size_t widest(const Inputs& in) {
+    std::size_t most = 0;
+    for (std::size_t length : in.m_lengths) most = length > most ? length : most;
+    return most;
+}
+
+/// Lane-wise gradient accumulators for vector parameters, one per element, reused from
+/// call to call on each thread so that a steady-state step allocates nothing. Summing
+/// lanes once per call, not once per block, keeps wide gradients cheap.
+template <class T>
+std::vector<simd::batch<T>>& lane_accumulators(std::size_t size) {
+    thread_local std::vector<simd::batch<T>> buffer;
+    if (buffer.size() < size) buffer.resize(size);
+    std::fill_n(buffer.begin(), size, simd::batch<T>(T(0)));
+    return buffer;
 }
 
 template <class E, class Evaluator>
@@ -76,6 +99,38 @@ auto sum_over_block(const Evaluator& ev) {
     auto total = ev.template scalar<E>(0);
     for (std::size_t k = 1; k < ev.active(); ++k) total += ev.template scalar<E>(k);
     return simd::sum_lanes(total);
+}
+
+/// Where each parameter's lane accumulators start in the shared buffer (scalars take none).
+template <class T, class... P>
+std::array<std::size_t, sizeof...(P) + 1> lane_starts(const parameter_store<T, P...>& params) {
+    std::array<std::size_t, sizeof...(P) + 1> starts{};
+    const std::size_t sizes[] = {[&] {
+        if constexpr (P::is_vector) return params[P{}].size();
+        else return std::size_t{0};
+    }()...};
+    for (std::size_t i = 0; i < sizeof...(P); ++i) starts[i + 1] = starts[i] + sizes[i];
+    return starts;
+}
+
+/// Adds one block's sum of the partial G (by the parameter P) to its accumulator: lane-wise
+/// for SIMD blocks of a vector parameter, straight into grads otherwise.
+template <class G, class P, class Evaluator, class Store, class T>
+void accumulate_partial(const Evaluator& ev, Store& grads, simd::batch<T>* lane_totals) {
+    if constexpr (std::is_same_v<G, zero_t>) {
+        return;
+    } else if constexpr (P::is_vector) {
+        T* out = grads[P{}].data();
+        const std::size_t length = grads[P{}].size();
+        for (std::size_t j = 0; j < length; ++j) {
+            auto total = ev.template element<G>(j, 0);
+            for (std::size_t k = 1; k < ev.active(); ++k) total += ev.template element<G>(j, k);
+            if constexpr (simd::is_batch_v<typename Evaluator::lane_type>) lane_totals[j] += total;
+            else out[j] += total; // the scalar tail
+        }
+    } else {
+        grads[P{}] += sum_over_block<G>(ev);
+    }
 }
 
 } // namespace detail
@@ -123,28 +178,23 @@ T value_and_grad(const Loss& loss, const parameter_store<T, P...>& params, const
             }(),
             ...);
 
+        const auto starts = detail::lane_starts(params);
+        auto& lane_totals = detail::lane_accumulators<T>(starts.back());
+        using param_list = detail::type_list<P...>;
+
         T loss_total = 0;
-        detail::run_plan<entries>(in, batch.examples(), [&](const auto& ev) {
+        detail::run_plan<entries>(in, batch.examples(), detail::widest(in), [&](const auto& ev) {
             loss_total += detail::sum_over_block<E>(ev);
-            (
-                [&] {
-                    using G = decltype(detail::derive_any(E{}, P{}));
-                    if constexpr (std::is_same_v<G, zero_t>) {
-                        return;
-                    } else if constexpr (P::is_vector) {
-                        auto& g = grads[P{}];
-                        T* out = g.data();
-                        const std::size_t length = g.size();
-                        for (std::size_t j = 0; j < length; ++j) {
-                            auto total = ev.template element<G>(j, 0);
-                            for (std::size_t k = 1; k < ev.active(); ++k) total += ev.template element<G>(j, k);
-                            out[j] += simd::sum_lanes(total);
-                        }
-                    } else {
-                        grads[P{}] += detail::sum_over_block<G>(ev);
-                    }
-                }(),
-                ...);
+            (detail::accumulate_partial<decltype(detail::derive_any(E{}, P{})), P>(
+                 ev, grads, lane_totals.data() + starts[detail::list_index_v<param_list, P>]),
+             ...);
+        });
+        detail::for_each_type(param_list{}, [&](auto symbol, auto index) {
+            using S = typename decltype(symbol)::type;
+            if constexpr (S::is_vector) {
+                T* out = grads[S{}].data();
+                for (std::size_t j = 0; j < grads[S{}].size(); ++j) out[j] += simd::sum_lanes(lane_totals[starts[index] + j]);
+            }
         });
 
         const T scale = T(1) / static_cast<T>(batch.examples());
@@ -189,7 +239,7 @@ T value(const Loss& loss, const parameter_store<T, P...>& params, const batch_vi
         detail::prepare_inputs<entries>(in);
 
         T total = 0;
-        detail::run_plan<entries>(in, batch.examples(), [&](const auto& ev) { total += detail::sum_over_block<E>(ev); });
+        detail::run_plan<entries>(in, batch.examples(), detail::widest(in), [&](const auto& ev) { total += detail::sum_over_block<E>(ev); });
         return total / static_cast<T>(batch.examples());
     }
 }
@@ -212,7 +262,7 @@ void predict(const Model& model, const parameter_store<T, P...>& params, const b
 
         if (out.size() != batch.examples()) out = xt::xtensor<T, 1>::from_shape({batch.examples()});
         T* data = out.data();
-        detail::run_plan<entries>(in, batch.examples(), [&](const auto& ev) {
+        detail::run_plan<entries>(in, batch.examples(), detail::widest(in), [&](const auto& ev) {
             for (std::size_t k = 0; k < ev.active(); ++k) {
                 const auto v = ev.template scalar<E>(k);
                 T* at = data + ev.m_offset + k * ev.lanes;
