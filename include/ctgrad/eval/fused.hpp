@@ -133,6 +133,19 @@ void accumulate_partial(const Evaluator& ev, Store& grads, simd::batch<T>* lane_
     }
 }
 
+/// Runs the plan of a single expression (its runtime numbers slotted) over the batch,
+/// calling on_block(std::type_identity<E>{}, evaluator) with E the slotted expression.
+template <class Expr, class Params, class Batch, class OnBlock>
+void run_expression(const Expr& e, const Params& params, const Batch& batch, OnBlock&& on_block) {
+    using T = typename Params::value_type;
+    const slotted_expression<Expr, T> slotted(e);
+    using E = std::remove_cvref_t<decltype(slotted.m_expression)>;
+    using entries = plan_entries_t<E>;
+    kernel_inputs<Params, Batch, slotted.count, entries> in{params, batch, slotted.numbers()};
+    prepare_inputs<entries>(in);
+    run_plan<entries>(in, batch.examples(), widest(in), [&](const auto& ev) { on_block(std::type_identity<E>{}, ev); });
+}
+
 } // namespace detail
 
 /// The mean over the batch of the per-example loss, and its mean gradient by every
@@ -231,15 +244,10 @@ T value(const Loss& loss, const parameter_store<T, P...>& params, const batch_vi
         return T{};
     } else {
         detail::require_examples(batch, "ctgrad::value");
-
-        const detail::slotted_expression<Loss, T> slotted(loss);
-        using E = std::remove_cvref_t<decltype(slotted.m_expression)>;
-        using entries = detail::plan_entries_t<E>;
-        detail::kernel_inputs<params_type, batch_type, slotted.count, entries> in{params, batch, slotted.numbers()};
-        detail::prepare_inputs<entries>(in);
-
         T total = 0;
-        detail::run_plan<entries>(in, batch.examples(), detail::widest(in), [&](const auto& ev) { total += detail::sum_over_block<E>(ev); });
+        detail::run_expression(loss, params, batch, [&]<class E>(std::type_identity<E>, const auto& ev) {
+            total += detail::sum_over_block<E>(ev);
+        });
         return total / static_cast<T>(batch.examples());
     }
 }
@@ -254,15 +262,9 @@ void predict(const Model& model, const parameter_store<T, P...>& params, const b
     static_assert(!is_vector_v<Model>, "ctgrad::predict: the model must give one number per example");
     detail::require_complete<Model, params_type, batch_type>();
     if constexpr (detail::is_bound_v<Model, params_type, batch_type>) {
-        const detail::slotted_expression<Model, T> slotted(model);
-        using E = std::remove_cvref_t<decltype(slotted.m_expression)>;
-        using entries = detail::plan_entries_t<E>;
-        detail::kernel_inputs<params_type, batch_type, slotted.count, entries> in{params, batch, slotted.numbers()};
-        detail::prepare_inputs<entries>(in);
-
         if (out.size() != batch.examples()) out = xt::xtensor<T, 1>::from_shape({batch.examples()});
         T* data = out.data();
-        detail::run_plan<entries>(in, batch.examples(), detail::widest(in), [&](const auto& ev) {
+        detail::run_expression(model, params, batch, [&]<class E>(std::type_identity<E>, const auto& ev) {
             for (std::size_t k = 0; k < ev.active(); ++k) {
                 const auto v = ev.template scalar<E>(k);
                 T* at = data + ev.m_offset + k * ev.lanes;
