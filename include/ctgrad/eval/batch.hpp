@@ -46,8 +46,6 @@ feature_major_view<T> as_feature_major(const std::vector<T>& column) {
 template <class V>
 using feature_major_number_t = std::remove_cvref_t<decltype(*as_feature_major(std::declval<const V&>()).m_data)>;
 
-template <class V> struct is_feature_major_view : std::false_type {};
-template <class T> struct is_feature_major_view<feature_major_view<T>> : std::true_type {};
 
 } // namespace detail
 

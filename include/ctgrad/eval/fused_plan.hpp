@@ -70,33 +70,30 @@ struct reduction_leaves<node<Tag, Children...>> {
 };
 template <class E> using reduction_leaves_t = typename reduction_leaves<E>::type;
 
-/// The symbols of kind param or param_vec under E, each once.
-template <class List, class... Es> struct collect_params;
-template <class List> struct collect_params<List> { using type = List; };
-template <class List, class E, class... Rest>
-struct collect_params<List, E, Rest...> {
-    using with_self = std::conditional_t<is_symbol_v<E> && requires { requires E::is_param; }, push_unique_t<List, E>, List>;
-    using type = typename collect_params<with_self, Rest...>::type;
+/// The symbols under the given expressions that Keep<S>::value selects, each once, in order
+/// of first appearance.
+template <template <class> class Keep, class List, class... Es> struct collect_symbols;
+template <template <class> class Keep, class List> struct collect_symbols<Keep, List> { using type = List; };
+template <template <class> class Keep, class List, class E, class... Rest>
+struct collect_symbols<Keep, List, E, Rest...> {
+    static constexpr bool keep = [] {
+        if constexpr (is_symbol_v<E>) return Keep<E>::value;
+        else return false; // constants and slots
+    }();
+    using type = typename collect_symbols<Keep, std::conditional_t<keep, push_unique_t<List, E>, List>, Rest...>::type;
 };
-template <class List, class Tag, class... Children, class... Rest>
-struct collect_params<List, node<Tag, Children...>, Rest...> {
-    using type = typename collect_params<typename collect_params<List, Children...>::type, Rest...>::type;
+template <template <class> class Keep, class List, class Tag, class... Children, class... Rest>
+struct collect_symbols<Keep, List, node<Tag, Children...>, Rest...> {
+    using type = typename collect_symbols<Keep, typename collect_symbols<Keep, List, Children...>::type, Rest...>::type;
 };
-template <class E> using params_of_t = typename collect_params<type_list<>, E>::type;
 
-/// The input symbols under E, each once.
-template <class List, class... Es> struct collect_inputs;
-template <class List> struct collect_inputs<List> { using type = List; };
-template <class List, class E, class... Rest>
-struct collect_inputs<List, E, Rest...> {
-    using with_self = std::conditional_t<is_symbol_v<E> && depends_on_input_v<E>, push_unique_t<List, E>, List>;
-    using type = typename collect_inputs<with_self, Rest...>::type;
-};
-template <class List, class Tag, class... Children, class... Rest>
-struct collect_inputs<List, node<Tag, Children...>, Rest...> {
-    using type = typename collect_inputs<typename collect_inputs<List, Children...>::type, Rest...>::type;
-};
-template <class E> using inputs_of_t = typename collect_inputs<type_list<>, E>::type;
+template <class S> struct is_param_symbol : std::bool_constant<S::is_param> {};
+template <class S> struct is_input_symbol : std::bool_constant<!S::is_param> {};
+
+/// The param and param_vec symbols under E, each once.
+template <class E> using params_of_t = typename collect_symbols<is_param_symbol, type_list<>, E>::type;
+/// The input and input_vec symbols under E, each once.
+template <class E> using inputs_of_t = typename collect_symbols<is_input_symbol, type_list<>, E>::type;
 
 } // namespace ctgrad::detail
 
