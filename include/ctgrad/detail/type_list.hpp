@@ -4,6 +4,7 @@
 #define CTGRAD_DETAIL_TYPE_LIST_HPP
 
 #include <cstddef>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -17,6 +18,13 @@ struct type_list {
 template <class List, class T> inline constexpr bool list_contains_v = false;
 template <class... Ts, class T>
 inline constexpr bool list_contains_v<type_list<Ts...>, T> = (std::is_same_v<Ts, T> || ...);
+
+/// The I-th type of List.
+template <class List, std::size_t I> struct list_at;
+template <class... Ts, std::size_t I> struct list_at<type_list<Ts...>, I> {
+    using type = std::tuple_element_t<I, std::tuple<Ts...>>;
+};
+template <class List, std::size_t I> using list_at_t = typename list_at<List, I>::type;
 
 /// The position of T in List (List::size when absent).
 template <class List, class T> inline constexpr std::size_t list_index_v = 0;

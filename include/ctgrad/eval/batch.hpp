@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <tuple>
 
 namespace ctgrad {
@@ -62,16 +63,23 @@ public:
     static constexpr bool contains = detail::list_contains_v<symbols, S>;
 
     explicit batch_view(view_of<Symbols>... views) : m_views{views...} {
+        // Names are string_views: a training loop builds a batch per step, and the checks
+        // must not allocate unless they fail.
         const feature_major_view<T> all[] = {views...};
-        const std::string names[] = {std::string(Symbols::name.view())...};
+        constexpr std::string_view names[] = {Symbols::name.view()...};
+        constexpr bool vector[] = {Symbols::is_vector...};
+        auto fail = [&](std::size_t i, const std::string& what) {
+            throw std::invalid_argument("ctgrad::make_batch: input " + std::string(names[i]) + what);
+        };
         m_examples = all[0].m_examples;
         for (std::size_t i = 0; i < sizeof...(Symbols); ++i) {
             if (all[i].m_examples != m_examples)
-                throw std::invalid_argument("ctgrad::make_batch: input " + names[0] + " has " + std::to_string(m_examples) +
-                                            " examples but input " + names[i] + " has " +
-                                            std::to_string(all[i].m_examples));
+                fail(0, " has " + std::to_string(m_examples) + " examples but input " + std::string(names[i]) + " has " +
+                            std::to_string(all[i].m_examples));
+            if (!vector[i] && all[i].m_features != 1)
+                fail(i, " is a scalar per example but is bound to " + std::to_string(all[i].m_features) + " features");
             if (all[i].m_stride < all[i].m_examples || (all[i].m_data == nullptr && all[i].m_examples != 0))
-                throw std::invalid_argument("ctgrad::make_batch: input " + names[i] + " is not a valid feature-major view");
+                fail(i, " is not a valid feature-major view");
         }
     }
 

@@ -1,0 +1,111 @@
+// ctgrad/data/dataset.hpp: examples held feature-major, split into a training part (the
+// first num_train examples, reshuffled every epoch) and a validation part (the rest, in
+// order), with the book's train_dataloader() / val_dataloader().
+#ifndef CTGRAD_DATA_DATASET_HPP
+#define CTGRAD_DATA_DATASET_HPP
+
+#include "ctgrad/data/loader.hpp"
+#include "ctgrad/error.hpp"
+
+#include <xtensor/xtensor.hpp>
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace ctgrad::data {
+
+/// How a dataset is split and batched.
+struct split_options {
+    std::size_t num_train = 0;   ///< the first num_train examples train; the rest validate
+    std::size_t batch_size = 32; ///< examples per minibatch (the last one may be short)
+    std::uint64_t seed = 0;      ///< seeds the training loader's shuffles
+};
+
+template <class T>
+class dataset {
+    static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "ctgrad::data::dataset<T>: T is float or double");
+
+public:
+    using value_type = T;
+
+    /// features: shape (d, n), feature j of example i at (j, i); targets: n values.
+    /// Throws ctgrad::invalid_argument for a shape mismatch, batch_size 0, num_train > n,
+    /// or a NaN or infinite value (naming the example and feature).
+    dataset(xt::xtensor<T, 2> features, xt::xtensor<T, 1> targets, const split_options& options)
+        : m_features(std::move(features)), m_targets(std::move(targets)), m_options(options),
+          m_train(range(0, options.num_train), options.batch_size, true, shuffle_seed(options.seed)),
+          m_val(range(options.num_train, size() - std::min(options.num_train, size())), options.batch_size, false, 0) {
+        check();
+    }
+
+    /// From the usual layout, one row per example: rows has shape (n, d).
+    static dataset from_rows(const xt::xtensor<T, 2>& rows, xt::xtensor<T, 1> targets, const split_options& options) {
+        auto features = xt::xtensor<T, 2>::from_shape({rows.shape(1), rows.shape(0)});
+        for (std::size_t i = 0; i < rows.shape(0); ++i)
+            for (std::size_t j = 0; j < rows.shape(1); ++j) features(j, i) = rows(i, j);
+        return dataset(std::move(features), std::move(targets), options);
+    }
+
+    // The loaders point into this object's tensors: a copy would read the original's.
+    // A move keeps the tensors' buffers, so moving is safe.
+    dataset(const dataset&) = delete;
+    dataset& operator=(const dataset&) = delete;
+    dataset(dataset&&) noexcept = default;
+    dataset& operator=(dataset&&) noexcept = default;
+
+    [[nodiscard]] std::size_t size() const noexcept { return m_targets.size(); }
+    [[nodiscard]] std::size_t num_features() const noexcept { return m_features.shape(0); }
+    [[nodiscard]] std::size_t num_train() const noexcept { return m_train.num_examples(); }
+    [[nodiscard]] std::size_t num_val() const noexcept { return m_val.num_examples(); }
+    [[nodiscard]] std::size_t batch_size() const noexcept { return m_options.batch_size; }
+
+    /// Feature-major (d, n), and the n targets.
+    [[nodiscard]] const xt::xtensor<T, 2>& features() const noexcept { return m_features; }
+    [[nodiscard]] const xt::xtensor<T, 1>& targets() const noexcept { return m_targets; }
+
+    [[nodiscard]] minibatch_loader<T>& train_dataloader() noexcept { return m_train; }
+    [[nodiscard]] minibatch_loader<T>& val_dataloader() noexcept { return m_val; }
+
+private:
+    // The training shuffles get their own stream, so they do not depend on how many
+    // numbers generating the data took.
+    static std::uint64_t shuffle_seed(std::uint64_t seed) { return seed ^ 0x9e3779b97f4a7c15ULL; }
+
+    example_range<T> range(std::size_t first, std::size_t count) const {
+        const std::size_t n = m_targets.size();
+        first = std::min(first, n);
+        count = std::min(count, n - first);
+        return {m_features.data(), m_targets.data(), m_features.shape(0), m_features.shape(1), first, count};
+    }
+
+    void check() const {
+        const std::string where = "ctgrad::data::dataset: ";
+        if (m_features.shape(1) != m_targets.size())
+            throw invalid_argument(where + "features have " + std::to_string(m_features.shape(1)) +
+                                   " examples but targets have " + std::to_string(m_targets.size()));
+        if (m_options.batch_size == 0) throw invalid_argument(where + "batch_size must be at least 1");
+        if (m_options.num_train > size())
+            throw invalid_argument(where + "num_train is " + std::to_string(m_options.num_train) + " but there are only " +
+                                   std::to_string(size()) + " examples");
+        for (std::size_t i = 0; i < size(); ++i)
+            if (!std::isfinite(m_targets(i)))
+                throw invalid_argument(where + "the target of example " + std::to_string(i) + " is not finite");
+        for (std::size_t j = 0; j < num_features(); ++j)
+            for (std::size_t i = 0; i < size(); ++i)
+                if (!std::isfinite(m_features(j, i)))
+                    throw invalid_argument(where + "feature " + std::to_string(j) + " of example " + std::to_string(i) +
+                                           " is not finite");
+    }
+
+    xt::xtensor<T, 2> m_features;
+    xt::xtensor<T, 1> m_targets;
+    split_options m_options;
+    minibatch_loader<T> m_train;
+    minibatch_loader<T> m_val;
+};
+
+} // namespace ctgrad::data
+
+#endif // CTGRAD_DATA_DATASET_HPP

@@ -1,0 +1,142 @@
+// ctgrad/data/loader.hpp: minibatches over a feature-major dataset. The training loader
+// reshuffles at the start of every pass and gathers each batch into buffers it owns and
+// reuses (no allocation per batch); an ordered loader (validation) hands out views into the
+// data itself, with no copy. Either way the batch is feature-major, as the fused kernel reads.
+#ifndef CTGRAD_DATA_LOADER_HPP
+#define CTGRAD_DATA_LOADER_HPP
+
+#include "ctgrad/data/random.hpp"
+#include "ctgrad/eval/batch.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <numeric>
+#include <vector>
+
+namespace ctgrad::data {
+
+/// One minibatch: features (d x m, feature-major) and targets (one row of m).
+template <class T>
+struct minibatch {
+    feature_major_view<T> features;
+    feature_major_view<T> targets;
+
+    [[nodiscard]] std::size_t size() const noexcept { return features.m_examples; }
+};
+
+/// Where a loader reads: `count` examples starting at `first` of a dataset whose feature j
+/// of example i is features[j * stride + i] and whose target is targets[i].
+template <class T>
+struct example_range {
+    const T* features = nullptr;
+    const T* targets = nullptr;
+    std::size_t num_features = 0;
+    std::size_t stride = 0;
+    std::size_t first = 0;
+    std::size_t count = 0;
+};
+
+template <class T>
+class minibatch_loader {
+public:
+    /// Ordered when shuffle is false. The last batch is kept when it is short.
+    minibatch_loader(example_range<T> range, std::size_t batch_size, bool shuffle, std::uint64_t seed)
+        : m_range(range), m_batch_size(batch_size < 1 ? 1 : batch_size), m_shuffle(shuffle), m_random(seed) {
+        if (m_shuffle) {
+            m_order.resize(m_range.count);
+            std::iota(m_order.begin(), m_order.end(), m_range.first);
+            const std::size_t rows = std::min(m_batch_size, m_range.count);
+            m_feature_buffer.resize(m_range.num_features * rows);
+            m_target_buffer.resize(rows);
+        }
+    }
+
+    [[nodiscard]] std::size_t batch_size() const noexcept { return m_batch_size; }
+    [[nodiscard]] std::size_t num_examples() const noexcept { return m_range.count; }
+    [[nodiscard]] std::size_t num_features() const noexcept { return m_range.num_features; }
+    /// Batches per pass: the ceiling of examples / batch_size (the short last one counts).
+    [[nodiscard]] std::size_t size() const noexcept { return (m_range.count + m_batch_size - 1) / m_batch_size; }
+    [[nodiscard]] bool shuffles() const noexcept { return m_shuffle; }
+
+    /// Starts a pass: a shuffling loader draws a new order. begin() calls it, so every
+    /// range-for over the loader is one epoch, as with a PyTorch DataLoader.
+    void start_epoch() {
+        if (m_shuffle) m_random.shuffle(m_order.begin(), m_order.end());
+    }
+
+    /// Batch i of the current pass (i < size()). A shuffled batch lives in the loader's
+    /// buffers and is valid until the next call; an ordered one views the dataset.
+    [[nodiscard]] minibatch<T> batch(std::size_t i) {
+        const std::size_t start = i * m_batch_size;
+        const std::size_t rows = std::min(m_batch_size, m_range.count - start);
+        const std::size_t d = m_range.num_features;
+        if (!m_shuffle) {
+            const std::size_t at = m_range.first + start;
+            return {{m_range.features + at, d, rows, m_range.stride}, {m_range.targets + at, 1, rows, rows}};
+        }
+        const std::size_t* order = m_order.data() + start;
+        const std::size_t buffer_stride = m_target_buffer.size();
+        // Feature by feature: each output row is written contiguously.
+        for (std::size_t j = 0; j < d; ++j) {
+            const T* from = m_range.features + j * m_range.stride;
+            T* to = m_feature_buffer.data() + j * buffer_stride;
+            for (std::size_t k = 0; k < rows; ++k) to[k] = from[order[k]];
+        }
+        for (std::size_t k = 0; k < rows; ++k) m_target_buffer[k] = m_range.targets[order[k]];
+        return {{m_feature_buffer.data(), d, rows, buffer_stride}, {m_target_buffer.data(), 1, rows, buffer_stride}};
+    }
+
+    /// The dataset indices of the current pass, in order (for tests and diagnostics).
+    [[nodiscard]] std::vector<std::size_t> order() const {
+        if (m_shuffle) return m_order;
+        std::vector<std::size_t> out(m_range.count);
+        std::iota(out.begin(), out.end(), m_range.first);
+        return out;
+    }
+
+    class iterator {
+    public:
+        using value_type = minibatch<T>;
+        using difference_type = std::ptrdiff_t;
+
+        iterator() = default;
+        iterator(minibatch_loader* loader, std::size_t index) : m_loader(loader), m_index(index) {}
+
+        value_type operator*() const { return m_loader->batch(m_index); }
+        iterator& operator++() {
+            ++m_index;
+            return *this;
+        }
+        iterator operator++(int) {
+            iterator before = *this;
+            ++m_index;
+            return before;
+        }
+        bool operator==(const iterator& other) const { return m_index == other.m_index; }
+
+    private:
+        minibatch_loader* m_loader = nullptr;
+        std::size_t m_index = 0;
+    };
+
+    iterator begin() {
+        start_epoch();
+        return {this, 0};
+    }
+    iterator end() { return {this, size()}; }
+
+private:
+    example_range<T> m_range;
+    std::size_t m_batch_size;
+    bool m_shuffle;
+    random_engine m_random;
+    std::vector<std::size_t> m_order;
+    std::vector<T> m_feature_buffer;
+    std::vector<T> m_target_buffer;
+};
+
+} // namespace ctgrad::data
+
+#endif // CTGRAD_DATA_LOADER_HPP

@@ -1,0 +1,263 @@
+// Data: the portable random engine, d2l's synthetic data, the dataset split and the loaders
+// (shuffling, the short last batch, reused buffers, in-place validation views).
+#define BOOST_TEST_MODULE ctgrad_data
+#define BOOST_TEST_DYN_LINK
+#include <boost/test/unit_test.hpp>
+
+#include <ctgrad/ctgrad.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
+#include <stdexcept>
+#include <vector>
+
+namespace data = ctgrad::data;
+
+namespace {
+
+std::vector<std::size_t> epoch_indices(data::minibatch_loader<double>& loader) {
+    std::vector<std::size_t> seen;
+    loader.start_epoch();
+    const auto order = loader.order();
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < loader.size(); ++i) {
+        const auto batch = loader.batch(i);
+        for (std::size_t k = 0; k < batch.size(); ++k) seen.push_back(order[at++]);
+    }
+    return seen;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(random_numbers)
+
+BOOST_AUTO_TEST_CASE(same_seed_same_numbers_and_other_seed_other_numbers) {
+    data::random_engine a(7), b(7), c(8);
+    for (int i = 0; i < 100; ++i) {
+        const double x = a.normal();
+        BOOST_TEST(x == b.normal());
+        BOOST_TEST(x != c.normal());
+    }
+}
+
+BOOST_AUTO_TEST_CASE(normal_draws_have_mean_0_and_variance_1) {
+    data::random_engine r(1);
+    const int n = 200'000;
+    double sum = 0, sum_sq = 0;
+    for (int i = 0; i < n; ++i) {
+        const double x = r.normal();
+        sum += x;
+        sum_sq += x * x;
+    }
+    const double mean = sum / n, var = sum_sq / n - mean * mean;
+    BOOST_TEST(std::abs(mean) < 0.01); // 4.5 standard errors
+    BOOST_TEST(std::abs(var - 1) < 0.015);
+    data::random_engine s(2);
+    double scaled = 0;
+    for (int i = 0; i < 1000; ++i) scaled += std::abs(s.normal(5.0, 0.0) - 5.0);
+    BOOST_TEST(scaled == 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(uniform_is_in_0_1_and_below_is_unbiased) {
+    data::random_engine r(3);
+    std::vector<int> counts(6, 0);
+    for (int i = 0; i < 60'000; ++i) {
+        const double u = r.uniform();
+        BOOST_TEST((u >= 0 && u < 1));
+        ++counts[r.below(6)];
+    }
+    for (int count : counts) BOOST_TEST(std::abs(count - 10'000) < 400); // 4 standard deviations
+}
+
+BOOST_AUTO_TEST_CASE(shuffle_is_a_permutation) {
+    data::random_engine r(4);
+    std::vector<int> v(1000);
+    for (int i = 0; i < 1000; ++i) v[i] = i;
+    r.shuffle(v.begin(), v.end());
+    BOOST_TEST(!std::is_sorted(v.begin(), v.end()));
+    std::sort(v.begin(), v.end());
+    for (int i = 0; i < 1000; ++i) BOOST_TEST(v[i] == i);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(synthetic)
+
+BOOST_AUTO_TEST_CASE(the_books_data) {
+    auto d = data::synthetic_regression_data({2, -3.4}, 4.2, {.seed = 5});
+    BOOST_TEST(d.size() == 2000u);
+    BOOST_TEST(d.num_features() == 2u);
+    BOOST_TEST(d.num_train() == 1000u);
+    BOOST_TEST(d.num_val() == 1000u);
+    BOOST_TEST(d.true_b() == 4.2);
+    BOOST_TEST(d.true_w()(1) == -3.4);
+    // y - (X w + b) is the noise: mean 0, standard deviation 0.01.
+    double sum = 0, sum_sq = 0, x_sum_sq = 0;
+    for (std::size_t i = 0; i < d.size(); ++i) {
+        const double noise = d.targets()(i) - (2 * d.features()(0, i) - 3.4 * d.features()(1, i) + 4.2);
+        sum += noise;
+        sum_sq += noise * noise;
+        x_sum_sq += d.features()(0, i) * d.features()(0, i);
+    }
+    BOOST_TEST(std::abs(sum / 2000) < 0.001);
+    BOOST_TEST(std::abs(std::sqrt(sum_sq / 2000) - 0.01) < 0.001);
+    BOOST_TEST(std::abs(x_sum_sq / 2000 - 1) < 0.1); // X ~ N(0, 1)
+}
+
+BOOST_AUTO_TEST_CASE(the_seed_decides_the_data) {
+    auto a = data::synthetic_regression_data({2, -3.4}, 4.2, {.seed = 9});
+    auto b = data::synthetic_regression_data({2, -3.4}, 4.2, {.seed = 9});
+    auto c = data::synthetic_regression_data({2, -3.4}, 4.2, {.seed = 10});
+    BOOST_TEST(a.features() == b.features());
+    BOOST_TEST(a.targets() == b.targets());
+    BOOST_TEST(a.features()(0, 0) != c.features()(0, 0));
+}
+
+BOOST_AUTO_TEST_CASE(float_data) {
+    auto d = data::synthetic_regression_data(std::vector<float>{1.0f, 2.0f, 3.0f}, 0.5, {.num_train = 10, .num_val = 3});
+    static_assert(std::is_same_v<decltype(d)::value_type, float>);
+    BOOST_TEST(d.num_features() == 3u);
+    BOOST_TEST(d.val_dataloader().size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(bad_arguments_are_named) {
+    auto message_of = [](auto&& call) {
+        try {
+            call();
+        } catch (const ctgrad::invalid_argument& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    BOOST_TEST(message_of([] { data::synthetic_regression_data(std::vector<double>{}, 1.0); }) ==
+               "ctgrad::data::synthetic_regression_data: w is empty");
+    BOOST_TEST(message_of([] { data::synthetic_regression_data({1.0}, 1.0, {.batch_size = 0}); }) ==
+               "ctgrad::data::synthetic_regression_data: batch_size must be at least 1");
+    BOOST_TEST(message_of([] { data::synthetic_regression_data({1.0}, 1.0, {.noise = -1}); }).find("noise must be finite and >= 0") !=
+               std::string::npos);
+    BOOST_TEST(message_of([] { data::synthetic_regression_data({1.0}, 1.0, {.num_train = 0, .num_val = 0}); }) ==
+               "ctgrad::data::synthetic_regression_data: num_train + num_val is 0: there is nothing to draw");
+    BOOST_TEST(message_of([] { data::synthetic_regression_data({std::numeric_limits<double>::quiet_NaN()}, 1.0); }) ==
+               "ctgrad::data::synthetic_regression_data: w[0] is not finite");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(loaders)
+
+BOOST_AUTO_TEST_CASE(training_loader_takes_every_example_once_per_epoch_in_a_new_order) {
+    auto d = data::synthetic_regression_data({2, -3.4}, 4.2, {.seed = 1});
+    auto& train = d.train_dataloader();
+    BOOST_TEST(train.size() == 32u); // 31 full batches and one of 8
+    std::vector<std::vector<std::size_t>> epochs;
+    for (int e = 0; e < 3; ++e) {
+        auto seen = epoch_indices(train);
+        BOOST_TEST(seen.size() == 1000u);
+        std::set<std::size_t> unique(seen.begin(), seen.end());
+        BOOST_TEST(unique.size() == 1000u);
+        BOOST_TEST(*unique.begin() == 0u);
+        BOOST_TEST(*unique.rbegin() == 999u);
+        epochs.push_back(seen);
+    }
+    BOOST_TEST((epochs[0] != epochs[1] && epochs[1] != epochs[2]));
+    BOOST_TEST(train.batch(31).size() == 8u);
+    for (std::size_t i = 0; i < 31; ++i) BOOST_TEST(train.batch(i).size() == 32u);
+}
+
+BOOST_AUTO_TEST_CASE(a_gathered_batch_holds_the_shuffled_examples_feature_major) {
+    auto d = data::synthetic_regression_data({2, -3.4, 1.0}, 4.2, {.num_train = 100, .num_val = 0, .batch_size = 16, .seed = 2});
+    auto& train = d.train_dataloader();
+    train.start_epoch();
+    const auto order = train.order();
+    const auto batch = train.batch(6); // the short one: 100 = 6 * 16 + 4
+    BOOST_TEST(batch.size() == 4u);
+    for (std::size_t k = 0; k < 4; ++k) {
+        const std::size_t example = order[6 * 16 + k];
+        for (std::size_t j = 0; j < 3; ++j)
+            BOOST_TEST(batch.features.m_data[j * batch.features.m_stride + k] == d.features()(j, example));
+        BOOST_TEST(batch.targets.m_data[k] == d.targets()(example));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(batches_reuse_the_loaders_buffers) {
+    auto d = data::synthetic_regression_data({2, -3.4}, 4.2, {.seed = 3});
+    auto& train = d.train_dataloader();
+    const double* first = nullptr;
+    for (const auto& batch : train) {
+        if (!first) first = batch.features.m_data;
+        BOOST_TEST(batch.features.m_data == first);
+    }
+    for (const auto& batch : train) BOOST_TEST(batch.features.m_data == first);
+}
+
+BOOST_AUTO_TEST_CASE(validation_is_in_order_and_views_the_data) {
+    auto d = data::synthetic_regression_data({2, -3.4}, 4.2, {.seed = 4});
+    auto& val = d.val_dataloader();
+    BOOST_TEST(val.size() == 32u);
+    for (int pass = 0; pass < 2; ++pass) {
+        std::size_t expected = 1000;
+        for (const auto& batch : val) {
+            BOOST_TEST(batch.features.m_data == d.features().data() + expected); // no copy
+            BOOST_TEST(batch.features.m_stride == 2000u);
+            BOOST_TEST(batch.targets.m_data[0] == d.targets()(expected));
+            expected += batch.size();
+        }
+        BOOST_TEST(expected == 2000u);
+    }
+    BOOST_TEST(val.batch(31).size() == 8u);
+}
+
+BOOST_AUTO_TEST_CASE(a_moved_dataset_keeps_working_loaders) {
+    auto source = data::synthetic_regression_data({1.0, 2.0}, 0.0, {.num_train = 50, .num_val = 10, .seed = 5});
+    const double first_target = source.targets()(50);
+    auto moved = std::move(source);
+    const auto batch = moved.val_dataloader().batch(0);
+    BOOST_TEST(batch.targets.m_data == moved.targets().data() + 50);
+    BOOST_TEST(batch.targets.m_data[0] == first_target);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(datasets)
+
+BOOST_AUTO_TEST_CASE(from_rows_transposes) {
+    const xt::xtensor<double, 2> rows{{1, 2}, {3, 4}, {5, 6}};
+    auto d = data::dataset<double>::from_rows(rows, xt::xtensor<double, 1>{7, 8, 9}, {.num_train = 2, .batch_size = 2});
+    BOOST_TEST(d.features()(0, 1) == 3.0);
+    BOOST_TEST(d.features()(1, 2) == 6.0);
+    BOOST_TEST(d.num_train() == 2u);
+    BOOST_TEST(d.num_val() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(bad_data_is_named) {
+    auto message_of = [](xt::xtensor<double, 2> f, xt::xtensor<double, 1> t, data::split_options o) {
+        try {
+            data::dataset<double> d(std::move(f), std::move(t), o);
+        } catch (const ctgrad::invalid_argument& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    BOOST_TEST(message_of({{1, 2, 3}}, {1, 2}, {.num_train = 1}) ==
+               "ctgrad::data::dataset: features have 3 examples but targets have 2");
+    BOOST_TEST(message_of({{1, 2}}, {1, 2}, {.num_train = 3}) == "ctgrad::data::dataset: num_train is 3 but there are only 2 examples");
+    BOOST_TEST(message_of({{1, 2}}, {1, 2}, {.num_train = 1, .batch_size = 0}) == "ctgrad::data::dataset: batch_size must be at least 1");
+    BOOST_TEST(message_of({{1, 2}, {3, nan}}, {1, 2}, {.num_train = 1}) ==
+               "ctgrad::data::dataset: feature 1 of example 1 is not finite");
+    BOOST_TEST(message_of({{1, 2}}, {nan, 2}, {.num_train = 1}) == "ctgrad::data::dataset: the target of example 0 is not finite");
+}
+
+BOOST_AUTO_TEST_CASE(a_scalar_input_takes_one_feature_only) {
+    constexpr ctgrad::input<"t"> t;
+    const xt::xtensor<double, 2> two_features{{1, 2}, {3, 4}};
+    BOOST_CHECK_EXCEPTION(ctgrad::make_batch(t = two_features), std::invalid_argument, [](const std::invalid_argument& e) {
+        return std::string(e.what()) == "ctgrad::make_batch: input t is a scalar per example but is bound to 2 features";
+    });
+    const xt::xtensor<double, 2> one_feature{{1, 2}};
+    BOOST_TEST(ctgrad::make_batch(t = one_feature).examples() == 2u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
