@@ -1,0 +1,59 @@
+// ctgrad/train/model.hpp: what the trainer needs of a model and of a dataset.
+#ifndef CTGRAD_TRAIN_MODEL_HPP
+#define CTGRAD_TRAIN_MODEL_HPP
+
+#include "ctgrad/core/traits.hpp"
+#include "ctgrad/data/loader.hpp"
+#include "ctgrad/eval/parameter_store.hpp"
+#include "ctgrad/optim/sgd.hpp"
+
+#include <cstddef>
+#include <type_traits>
+
+namespace ctgrad {
+
+template <class S> inline constexpr bool is_parameter_store_v = false;
+template <class T, class... P> inline constexpr bool is_parameter_store_v<parameter_store<T, P...>> = true;
+
+/// A model's parameter store type.
+template <class M>
+using parameters_t = std::remove_cvref_t<decltype(std::declval<M&>().parameters())>;
+
+/// A trainable model (d2l's Module):
+/// - value_type: float or double;
+/// - parameters(): its parameter_store, by reference (the trainer updates it in place);
+/// - loss(): the per-example loss expression (the trainer takes its mean over a batch);
+/// - bind(batch): the loss's inputs bound to a data::minibatch, e.g.
+///   `return make_batch(x = batch.features, y = batch.targets);`
+/// - configure_optimizers(): an optimizer for its parameters, e.g. sgd(lr).
+/// Optionally initialize_for(num_features), called by fit before training, for layers whose
+/// size comes from the data (d2l's LazyLinear).
+template <class M>
+concept model = requires(M& m, const M& cm, const data::minibatch<typename M::value_type>& batch) {
+    typename M::value_type;
+    requires is_parameter_store_v<parameters_t<M>>;
+    requires std::is_same_v<typename parameters_t<M>::value_type, typename M::value_type>;
+    { cm.loss() } -> expression;
+    cm.bind(batch);
+    { m.configure_optimizers() } -> optimizer<parameters_t<M>>;
+};
+
+/// A minibatch loader: a pass has size() batches, batch(i) gives one of them.
+template <class L>
+concept loader = requires(L& l, std::size_t i) {
+    { l.size() } -> std::convertible_to<std::size_t>;
+    { l.num_features() } -> std::convertible_to<std::size_t>;
+    l.start_epoch();
+    l.batch(i);
+};
+
+/// d2l's DataModule: a training loader and a validation loader (possibly empty).
+template <class D>
+concept data_module = requires(D& d) {
+    { d.train_dataloader() } -> loader;
+    { d.val_dataloader() } -> loader;
+};
+
+} // namespace ctgrad
+
+#endif // CTGRAD_TRAIN_MODEL_HPP
