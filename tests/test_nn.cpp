@@ -1,0 +1,144 @@
+// The concise API (d2l 3.5): nn::linear, the ready losses (their derivatives pinned and
+// checked against finite differences), nn::make_model with a size taken from the data, and
+// get_w_b().
+#define BOOST_TEST_MODULE ctgrad_nn
+#define BOOST_TEST_DYN_LINK
+#include <boost/test/unit_test.hpp>
+
+#include <ctgrad/ctgrad.hpp>
+
+#include <cmath>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+using namespace ctgrad::literals;
+namespace data = ctgrad::data;
+namespace nn = ctgrad::nn;
+
+namespace {
+
+constexpr ctgrad::input_vec<"x"> x;
+constexpr ctgrad::input<"y"> y;
+constexpr ctgrad::param<"u"> u; // stands for a prediction
+constexpr nn::linear net;
+
+template <class A, class B>
+constexpr bool same = std::is_same_v<std::remove_cvref_t<A>, std::remove_cvref_t<B>>;
+
+// d2l 3.5's layer is d2l 3.4's model.
+static_assert(same<decltype(net(x)), decltype(ctgrad::dot(x, ctgrad::param_vec<"w">{}) + ctgrad::param<"b">{})>);
+// MSE has no 1/2: its derivative by the prediction is 2 (u - y).
+static_assert(same<decltype(ctgrad::d(ctgrad::loss::mse(u, y), u)), decltype(2_c * (u - y))>);
+static_assert(same<decltype(ctgrad::d(ctgrad::loss::l1(u, y), u)), decltype(ctgrad::sign(u - y))>);
+
+// The derivative by u of a loss at u, by central differences.
+template <class Loss>
+double numeric_derivative(const Loss& loss, double at, double target) {
+    const double h = 1e-6;
+    return (ctgrad::eval(loss, u = at + h, y = target) - ctgrad::eval(loss, u = at - h, y = target)) / (2 * h);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(losses)
+
+BOOST_AUTO_TEST_CASE(values_match_pytorchs_definitions) {
+    BOOST_TEST(ctgrad::eval(ctgrad::loss::mse(u, y), u = 3.0, y = 1.0) == 4.0);
+    BOOST_TEST(ctgrad::eval(ctgrad::loss::l1(u, y), u = -3.0, y = 1.0) == 4.0);
+    const auto huber = ctgrad::loss::huber(1.5)(u, y);
+    BOOST_TEST(ctgrad::eval(huber, u = 2.0, y = 1.0) == 0.5);               // |r| = 1 <= 1.5: r^2 / 2
+    BOOST_TEST(ctgrad::eval(huber, u = -3.0, y = 1.0) == 1.5 * (4 - 0.75)); // beyond: delta (|r| - delta / 2)
+    const auto exact = ctgrad::loss::huber(2_c)(u, y);
+    BOOST_TEST(ctgrad::to_string(exact) == "select(abs(u - y) <= 2, square(u - y) / 2, 2 * (abs(u - y) - 1))");
+}
+
+BOOST_AUTO_TEST_CASE(derivatives_match_finite_differences) {
+    const auto huber = ctgrad::loss::huber(1.5)(u, y);
+    const auto mse = ctgrad::loss::mse(u, y);
+    const auto l1 = ctgrad::loss::l1(u, y);
+    for (double at : {-4.0, -2.2, -0.3, 0.7, 1.9, 5.0}) {
+        const double target = 0.4;
+        BOOST_TEST(ctgrad::eval(ctgrad::d(huber, u), u = at, y = target) == numeric_derivative(huber, at, target),
+                   boost::test_tools::tolerance(1e-6));
+        BOOST_TEST(ctgrad::eval(ctgrad::d(mse, u), u = at, y = target) == numeric_derivative(mse, at, target),
+                   boost::test_tools::tolerance(1e-6));
+        BOOST_TEST(ctgrad::eval(ctgrad::d(l1, u), u = at, y = target) == numeric_derivative(l1, at, target),
+                   boost::test_tools::tolerance(1e-6));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(huber_rejects_a_bad_delta) {
+    BOOST_CHECK_THROW(ctgrad::loss::huber(0.0), ctgrad::invalid_argument);
+    BOOST_CHECK_THROW(ctgrad::loss::huber(-1.0), ctgrad::invalid_argument);
+    BOOST_CHECK_THROW(ctgrad::loss::huber(std::nan("")), ctgrad::invalid_argument);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(concise)
+
+// MSE without the 1/2 doubles the gradient, so 3 epochs at lr 0.03 go further than 3.4's:
+// measured over 100 seeds, max |Δw| 0.018 and max |Δb| 0.017.
+BOOST_AUTO_TEST_CASE(the_concise_linear_regression_learns_the_books_parameters) {
+    for (std::uint64_t seed = 0; seed < 20; ++seed) {
+        auto d = data::synthetic_regression_data({2, -3.4}, 4.2, {.seed = seed});
+        auto model = nn::linear_regression(0.03, {.seed = seed});
+        static_assert(ctgrad::model<decltype(model)>);
+        BOOST_TEST(model.parameters()[net.weight].size() == 0u); // sized by the first fit, as LazyLinear
+        const auto h = ctgrad::trainer({.max_epochs = 3}).fit(model, d);
+        const auto [w, b] = model.get_w_b();
+        BOOST_TEST(w.size() == 2u);
+        BOOST_TEST(std::abs(w(0) - 2) < 0.05, "seed " << seed);
+        BOOST_TEST(std::abs(w(1) + 3.4) < 0.05, "seed " << seed);
+        BOOST_TEST(std::abs(b - 4.2) < 0.05, "seed " << seed);
+        BOOST_TEST(h.val_loss.back() < 1e-3);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(make_model_takes_any_forward_expression_and_loss) {
+    // Huber's loss on the layer, with its own symbol names.
+    constexpr nn::linear<"weights", "bias"> layer;
+    auto model = nn::make_model(layer(x), ctgrad::loss::huber(1.0), y, {.lr = 0.1, .num_inputs = 2});
+    BOOST_TEST(model.parameters()[layer.weight].size() == 2u); // sized at once when num_inputs is given
+    BOOST_TEST(model.parameters()[layer.bias] == 0.0);
+    auto d = data::synthetic_regression_data({2, -3.4}, 4.2, {.seed = 1});
+    ctgrad::trainer({.max_epochs = 20}).fit(model, d);
+    BOOST_TEST(std::abs(model.parameters()[layer.weight](0) - 2) < 0.01);
+    BOOST_TEST(std::abs(model.parameters()[layer.bias] - 4.2) < 0.01);
+}
+
+BOOST_AUTO_TEST_CASE(a_scalar_input_model_trains_and_rejects_wide_data) {
+    // Ohm's law: V = R I + V0.
+    constexpr ctgrad::input<"I"> current;
+    constexpr ctgrad::param<"R"> resistance;
+    constexpr ctgrad::param<"V0"> offset;
+    auto model = nn::make_model(resistance * current + offset, ctgrad::loss::mse, y, {.lr = 0.1});
+    data::random_engine random(3);
+    auto features = xt::xtensor<double, 2>::from_shape({1, 500});
+    auto targets = xt::xtensor<double, 1>::from_shape({500});
+    for (std::size_t i = 0; i < 500; ++i) {
+        features(0, i) = random.uniform() * 2;
+        targets(i) = 4.7 * features(0, i) + 0.1 + 0.01 * random.normal();
+    }
+    data::dataset<double> d(std::move(features), std::move(targets), {.num_train = 400, .batch_size = 20});
+    ctgrad::trainer({.max_epochs = 50}).fit(model, d);
+    BOOST_TEST(std::abs(model.parameters()[resistance] - 4.7) < 0.01);
+    auto wide = data::synthetic_regression_data({1.0, 2.0}, 0.0);
+    BOOST_CHECK_EXCEPTION(ctgrad::trainer().fit(model, wide), ctgrad::invalid_argument, [](const auto& e) {
+        return std::string(e.what()) == "ctgrad::nn::model: the input I is a scalar but the data has 2 features";
+    });
+}
+
+BOOST_AUTO_TEST_CASE(a_fitted_model_rejects_data_of_another_width) {
+    auto model = nn::linear_regression(0.03);
+    auto two = data::synthetic_regression_data({1.0, 2.0}, 0.0);
+    auto three = data::synthetic_regression_data({1.0, 2.0, 3.0}, 0.0);
+    ctgrad::trainer({.max_epochs = 1}).fit(model, two);
+    BOOST_CHECK_EXCEPTION(ctgrad::trainer().fit(model, three), ctgrad::invalid_argument, [](const auto& e) {
+        return std::string(e.what()) == "ctgrad::nn::model: the model has 2 inputs but the data has 3 features";
+    });
+    BOOST_CHECK_THROW(nn::linear_regression(-1.0), ctgrad::invalid_argument);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
