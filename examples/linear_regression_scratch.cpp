@@ -1,27 +1,21 @@
-// d2l 3.4, "Linear Regression Implementation from Scratch": the model and the squared loss
-// written with ctgrad, and the gradient the compiler derives for them. The training loop
-// arrives with the trainer; this prints what it will run on.
-#include <ctgrad/ctgrad.hpp>
+// d2l 3.4, "Linear Regression Implementation from Scratch", with ctgrad: the book's data,
+// model, squared loss, minibatch SGD and training loop, with the book's defaults. The model
+// and its loss are expressions; the gradient the trainer runs on is derived from them at
+// compile time, and printed here before training.
+//
+//   linear_regression_scratch [--epochs N] [--lr X] [--batch-size N] [--seed N]
+//                             [--plot FILE.svg] [--csv FILE]
+#include "flags.hpp"
 
-#include <boost/hana/for_each.hpp>
-#include <xtensor/xtensor.hpp>
+#include <ctgrad/ctgrad.hpp>
+#include <ctgrad/io/loss_plot.hpp>
 
 #include <cstdio>
+#include <exception>
 #include <iostream>
 #include <string>
 
-using namespace ctgrad::literals;
-
 namespace {
-
-constexpr ctgrad::input_vec<"x"> x; // one example's features
-constexpr ctgrad::input<"y"> y;     // its target
-constexpr ctgrad::param_vec<"w"> w; // weights
-constexpr ctgrad::param<"b"> b;     // bias
-
-constexpr auto y_hat = ctgrad::dot(x, w) + b;              // LinearRegressionScratch.forward
-constexpr auto loss = ctgrad::square(y_hat - y) / 2_c;     // LinearRegressionScratch.loss (per example)
-constexpr auto gradient = ctgrad::grad(loss, w, b);        // derived at compile time
 
 std::string format(const xt::xtensor<double, 1>& v) {
     std::string out = "[";
@@ -33,31 +27,53 @@ std::string format(const xt::xtensor<double, 1>& v) {
     return out + "]";
 }
 
-std::string format(double v) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%.4f", v);
-    return buffer;
-}
-
 } // namespace
 
-int main() {
-    std::cout << "model:        y_hat = " << y_hat << '\n'
+int main(int argc, char** argv) {
+    std::uint64_t epochs = 3, batch_size = 32, seed = 0;
+    double lr = 0.03;
+    std::string plot_path, csv_path;
+    examples::flags("linear_regression_scratch")
+        .count("epochs", epochs, 0, 1'000'000, "passes over the training data")
+        .positive("lr", lr, "learning rate of minibatch SGD")
+        .count("batch-size", batch_size, 1, 1'000'000, "examples per minibatch")
+        .count("seed", seed, 0, UINT64_MAX, "seeds the data, the initial w and the shuffles")
+        .path("plot", plot_path, "write the loss curves as an SVG picture")
+        .path("csv", csv_path, "write the same points as CSV")
+        .parse(argc, argv);
+
+    using model_type = ctgrad::linear_regression_scratch<double>;
+    constexpr auto loss = model_type::loss();
+    std::cout << "model:        y_hat = " << model_type::forward() << '\n'
               << "loss:         " << loss << '\n'
-              << "d loss / d w: " << ctgrad::d(loss, w) << '\n'
-              << "d loss / d b: " << ctgrad::d(loss, b) << '\n'
-              << "d2 loss / db2: " << ctgrad::d(ctgrad::d(loss, b), b) << "\n\n";
+              << "d loss / d w: " << ctgrad::d(loss, model_type::w) << '\n'
+              << "d loss / d b: " << ctgrad::d(loss, model_type::b) << "\n\n";
 
-    // One example of the book's data (true w = [2, -3.4], b = 4.2), and the model at its
-    // initial guess w = 0, b = 0: the gradient points from the guess toward the truth.
-    const xt::xtensor<double, 1> features{1.0, -0.5};
-    const double target = 2.0 * 1.0 + (-3.4) * (-0.5) + 4.2;
-    const xt::xtensor<double, 1> w0{0.0, 0.0};
+    try {
+        // data = d2l.SyntheticRegressionData(w=torch.tensor([2, -3.4]), b=4.2)
+        auto data = ctgrad::data::synthetic_regression_data({2, -3.4}, 4.2, {.batch_size = batch_size, .seed = seed});
+        // model = LinearRegressionScratch(2, lr=0.03)
+        model_type model(2, lr, {.seed = seed});
+        // trainer = d2l.Trainer(max_epochs=3); trainer.fit(model, data)
+        const ctgrad::trainer trainer({.max_epochs = epochs});
+        const ctgrad::history history = trainer.fit(model, data, ctgrad::progress_bar{}, ctgrad::print_loss{});
 
-    std::cout << "at x = " << format(features) << ", y = " << format(target) << ", w = " << format(w0)
-              << ", b = 0:\n  loss = " << format(ctgrad::eval(loss, x = features, y = target, w = w0, b = 0.0)) << '\n';
-    boost::hana::for_each(gradient, [&](const auto& partial) {
-        std::cout << "  " << partial << " = "
-                  << format(ctgrad::eval(partial, x = features, y = target, w = w0, b = 0.0)) << '\n';
-    });
+        const auto& params = model.parameters();
+        const xt::xtensor<double, 1> w_error = data.true_w() - params[model.w];
+        const xt::xtensor<double, 1> b_error{data.true_b() - params[model.b]};
+        std::cout << "error in estimating w: " << format(w_error) << '\n'
+                  << "error in estimating b: " << format(b_error) << '\n';
+
+        if (!plot_path.empty()) {
+            ctgrad::write_loss_plot(plot_path, history);
+            std::cout << "wrote " << plot_path << '\n';
+        }
+        if (!csv_path.empty()) {
+            ctgrad::write_loss_csv(csv_path, history);
+            std::cout << "wrote " << csv_path << '\n';
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "linear_regression_scratch: " << e.what() << '\n';
+        return 1;
+    }
 }
