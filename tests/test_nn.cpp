@@ -122,6 +122,9 @@ BOOST_AUTO_TEST_CASE(a_scalar_input_model_trains_and_rejects_wide_data) {
         targets(i) = 4.7 * features(0, i) + 0.1 + 0.01 * random.normal();
     }
     data::dataset<double> d(std::move(features), std::move(targets), {.num_train = 400, .batch_size = 20});
+    model.parameters()[resistance] = 1.0; // a start set by the caller survives fit's sizing
+    model.initialize_for(1);
+    BOOST_TEST(model.parameters()[resistance] == 1.0);
     ctgrad::trainer({.max_epochs = 50}).fit(model, d);
     BOOST_TEST(std::abs(model.parameters()[resistance] - 4.7) < 0.01);
     auto wide = data::synthetic_regression_data({1.0, 2.0}, 0.0);

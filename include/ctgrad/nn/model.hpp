@@ -59,18 +59,22 @@ public:
         (void)sgd(options.lr); // checks lr
         if (!(options.sigma >= 0) || !std::isfinite(options.sigma))
             throw invalid_argument("ctgrad::nn::make_model: sigma must be finite and >= 0, not " + std::to_string(options.sigma));
-        if (options.num_inputs > 0) initialize(options.num_inputs);
+        m_parameters.for_each([](auto symbol, auto& value) {
+            if constexpr (!decltype(symbol)::is_vector) value = T(0);
+        });
+        if (options.num_inputs > 0) draw_vectors(options.num_inputs);
     }
 
-    /// Called by fit: sizes and draws the parameters the first time; later checks that the
-    /// data still has as many features.
+    /// Called by fit: sizes and draws the vector parameters the first time (scalars, set at
+    /// construction or by the caller, are left alone); later checks that the data still has
+    /// as many features.
     void initialize_for(std::size_t num_features) {
         if constexpr (!feature_symbol::is_vector) {
             if (num_features != 1)
                 throw invalid_argument("ctgrad::nn::model: the input " + std::string(feature_symbol::name.view()) +
                                        " is a scalar but the data has " + std::to_string(num_features) + " features");
         }
-        if (m_num_inputs == 0) initialize(num_features);
+        if (m_num_inputs == 0) draw_vectors(num_features);
         else if (num_features != m_num_inputs)
             throw invalid_argument("ctgrad::nn::model: the model has " + std::to_string(m_num_inputs) +
                                    " inputs but the data has " + std::to_string(num_features) + " features");
@@ -102,15 +106,13 @@ public:
     }
 
 private:
-    void initialize(std::size_t num_inputs) {
+    void draw_vectors(std::size_t num_inputs) {
         m_num_inputs = num_inputs;
         data::random_engine random(m_options.seed);
         m_parameters.for_each([&](auto symbol, auto& value) {
             if constexpr (decltype(symbol)::is_vector) {
                 value = xt::xtensor<T, 1>::from_shape({num_inputs});
                 for (auto& v : value) v = static_cast<T>(random.normal(0.0, m_options.sigma));
-            } else {
-                value = T(0);
             }
         });
     }
