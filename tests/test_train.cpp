@@ -233,6 +233,9 @@ BOOST_AUTO_TEST_CASE(divergence_is_an_error_naming_epoch_and_batch_and_keeps_fin
         const std::string expected = "ctgrad::trainer: training diverged at epoch " + std::to_string(e.epoch()) + ", batch " +
                                      std::to_string(e.batch()) + ": ";
         BOOST_TEST(std::string(e.what()).rfind(expected, 0) == 0u, e.what());
+        // The history up to the last completed step comes with the error.
+        BOOST_TEST(e.partial().train_loss.size() == (e.epoch() - 1) * 32 + e.batch() - 1);
+        BOOST_TEST(e.partial().batches_per_epoch == 32u);
     }
     BOOST_TEST(ctgrad::all_finite(model.parameters()));
 }

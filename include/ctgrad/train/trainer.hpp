@@ -124,25 +124,28 @@ public:
         double reference_loss = 0; // the first positive training loss
         for (std::size_t epoch = 0; epoch < m_options.max_epochs; ++epoch) {
             state.epoch = epoch;
+            // The error carries the history so far: a diverged run's curves can still be drawn.
+            auto diverged = [&](std::size_t batch, const std::string& what) {
+                return divergence_error(epoch + 1, batch, what, std::move(record));
+            };
             train.start_epoch();
             for (std::size_t i = 0; i < train.size(); ++i) {
                 state.batch = i;
                 const double batch_loss = value_and_grad(loss, params, m.bind(train.batch(i)), grads);
                 if (!std::isfinite(batch_loss))
-                    throw divergence_error(epoch + 1, i + 1, "the training loss is " + detail::describe(batch_loss));
+                    throw diverged(i + 1, "the training loss is " + detail::describe(batch_loss));
                 if (reference_loss == 0) reference_loss = batch_loss;
                 if (m_options.divergence_factor > 0 && batch_loss > m_options.divergence_factor * reference_loss)
-                    throw divergence_error(epoch + 1, i + 1,
-                                           "the training loss " + detail::format_number(batch_loss) + " is more than " +
-                                               detail::format_number(m_options.divergence_factor) + " times the first batch's " +
-                                               detail::format_number(reference_loss) + " (trainer_options::divergence_factor)");
-                if (!all_finite(grads)) throw divergence_error(epoch + 1, i + 1, "the gradient is not finite");
+                    throw diverged(i + 1, "the training loss " + detail::format_number(batch_loss) + " is more than " +
+                                              detail::format_number(m_options.divergence_factor) + " times the first batch's " +
+                                              detail::format_number(reference_loss) + " (trainer_options::divergence_factor)");
+                if (!all_finite(grads)) throw diverged(i + 1, "the gradient is not finite");
                 if (m_options.gradient_clip_val > 0) clip_by_global_norm(grads, m_options.gradient_clip_val);
                 detail::copy_values(params, last_finite);
                 opt.step(params, grads);
                 if (!all_finite(params)) {
                     detail::copy_values(last_finite, params);
-                    throw divergence_error(epoch + 1, i + 1, "the step made a parameter non-finite");
+                    throw diverged(i + 1, "the step made a parameter non-finite");
                 }
                 record.train_loss.push_back(batch_loss);
                 state.loss = batch_loss;
@@ -151,7 +154,7 @@ public:
             if (val.size() > 0) {
                 state.val_loss = validation_loss(m, loss, val);
                 if (!std::isfinite(state.val_loss))
-                    throw divergence_error(epoch + 1, train.size(), "the validation loss is " + detail::describe(state.val_loss));
+                    throw diverged(train.size(), "the validation loss is " + detail::describe(state.val_loss));
                 record.val_loss.push_back(state.val_loss);
             }
             record.epochs = epoch + 1;
