@@ -31,6 +31,11 @@ static_assert(same<decltype(net(x)), decltype(ctgrad::dot(x, ctgrad::param_vec<"
 // MSE has no 1/2: its derivative by the prediction is 2 (u - y).
 static_assert(same<decltype(ctgrad::d(ctgrad::loss::mse(u, y), u)), decltype(2_c * (u - y))>);
 static_assert(same<decltype(ctgrad::d(ctgrad::loss::l1(u, y), u)), decltype(ctgrad::sign(u - y))>);
+// The logistic loss on a logit u: its derivative is sigmoid(u) - y, derived in a form with no
+// overflow: (1 + sign(u)) / 2 - exp(-abs(u)) * sign(u) / (1 + exp(-abs(u))) - y.
+static_assert(same<decltype(ctgrad::d(ctgrad::loss::logistic(u, y), u)),
+                   decltype((1_c + ctgrad::sign(u)) / 2_c -
+                            ctgrad::exp(-ctgrad::abs(u)) * ctgrad::sign(u) / (1_c + ctgrad::exp(-ctgrad::abs(u))) - y)>);
 
 // The derivative by u of a loss at u, by central differences.
 template <class Loss>
@@ -66,6 +71,73 @@ BOOST_AUTO_TEST_CASE(derivatives_match_finite_differences) {
         BOOST_TEST(ctgrad::eval(ctgrad::d(l1, u), u = at, y = target) == numeric_derivative(l1, at, target),
                    boost::test_tools::tolerance(1e-6));
     }
+}
+
+BOOST_AUTO_TEST_CASE(the_logistic_loss_is_binary_cross_entropy_without_overflow) {
+    const auto logistic = ctgrad::loss::logistic(u, y);
+    BOOST_TEST(ctgrad::to_string(logistic) == "(u + abs(u)) / 2 + log(1 + exp(-abs(u))) - y * u");
+    // Both sides are O(1) or tiny (log(1 + 1e-13)): compare absolutely, relative to 1 + |want|.
+    const auto close = [](double got, double want) { return std::abs(got - want) <= 1e-12 * (1 + std::abs(want)); };
+    for (double z : {-30.0, -4.0, -1.5, -0.25, 0.0, 0.3, 2.0, 7.5, 30.0})
+        for (double target : {0.0, 1.0, 0.3}) {
+            // log(1 + exp(z)) - y z = -(y log p + (1 - y) log(1 - p)), with no overflow for |z| <= 30.
+            const double cross_entropy = std::log1p(std::exp(z)) - target * z;
+            BOOST_TEST(close(ctgrad::eval(logistic, u = z, y = target), cross_entropy), "z " << z << ", y " << target);
+            // sigmoid(z) - y, z = 0 included (where max(z, 0) would give 1 - y).
+            const double p = z >= 0 ? 1 / (1 + std::exp(-z)) : std::exp(z) / (1 + std::exp(z));
+            BOOST_TEST(close(ctgrad::eval(ctgrad::d(logistic, u), u = z, y = target), p - target),
+                       "z " << z << ", y " << target);
+            // The function is smooth at 0 (the kinks of abs cancel), so differences work there too.
+            BOOST_TEST(std::abs(ctgrad::eval(ctgrad::d(logistic, u), u = z, y = target) -
+                                numeric_derivative(logistic, z, target)) < 1e-6,
+                       "z " << z << ", y " << target);
+        }
+    // Far out, where log(1 - sigmoid(z)) is log(0) and exp(z) overflows: finite and right.
+    BOOST_TEST(ctgrad::eval(logistic, u = 800.0, y = 0.0) == 800.0);
+    BOOST_TEST(ctgrad::eval(logistic, u = 800.0, y = 1.0) == 0.0);
+    BOOST_TEST(ctgrad::eval(logistic, u = -800.0, y = 1.0) == 800.0);
+    BOOST_TEST(ctgrad::eval(ctgrad::d(logistic, u), u = 800.0, y = 0.0) == 1.0);
+    BOOST_TEST(ctgrad::eval(ctgrad::d(logistic, u), u = -800.0, y = 1.0) == -1.0);
+    BOOST_TEST(ctgrad::eval(ctgrad::d(logistic, u), u = -800.0, y = 0.0) == 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(the_logistic_loss_stays_finite_in_the_fused_kernel) {
+    // Logits from -900 to 900 (exp(900) overflows) through the SIMD lanes and the scalar tail
+    // (m = 37), in double and float: the mean loss and gradient are finite and equal the mean
+    // of the scalar evaluator's values and of sigmoid(z) - y.
+    constexpr nn::linear layer;
+    const auto loss = ctgrad::loss::logistic(layer(x), y);
+    const std::size_t m = 37;
+    auto features = xt::xtensor<double, 2>::from_shape({1, m});
+    auto targets = xt::xtensor<double, 1>::from_shape({m});
+    for (std::size_t i = 0; i < m; ++i) {
+        features(0, i) = -900.0 + 50.0 * double(i);
+        targets(i) = i % 3 == 0 ? 1.0 : 0.0;
+    }
+    auto params = ctgrad::make_parameters(layer.weight = xt::xtensor<double, 1>{1.0}, layer.bias = 0.0);
+    const auto batch = ctgrad::make_batch(x = features, y = targets);
+    const auto [value, grad] = ctgrad::value_and_grad(loss, params, batch);
+    double want = 0, want_b = 0, want_w = 0;
+    for (std::size_t i = 0; i < m; ++i) {
+        const double z = features(0, i);
+        const xt::xtensor<double, 1> xi{z};
+        want += ctgrad::eval(loss, x = xi, y = targets(i), layer.weight = xt::xtensor<double, 1>{1.0}, layer.bias = 0.0);
+        const double p = z >= 0 ? 1 / (1 + std::exp(-z)) : std::exp(z) / (1 + std::exp(z));
+        want_b += p - targets(i);
+        want_w += (p - targets(i)) * z;
+    }
+    BOOST_TEST(std::isfinite(value));
+    BOOST_TEST(value == want / double(m), boost::test_tools::tolerance(1e-12));
+    BOOST_TEST(grad[layer.bias] == want_b / double(m), boost::test_tools::tolerance(1e-12));
+    BOOST_TEST(grad[layer.weight](0) == want_w / double(m), boost::test_tools::tolerance(1e-12));
+
+    const xt::xtensor<float, 2> features_f = xt::cast<float>(features);
+    const xt::xtensor<float, 1> targets_f = xt::cast<float>(targets);
+    auto params_f = ctgrad::make_parameters(layer.weight = xt::xtensor<float, 1>{1.0f}, layer.bias = 0.0f);
+    const auto [value_f, grad_f] = ctgrad::value_and_grad(loss, params_f, ctgrad::make_batch(x = features_f, y = targets_f));
+    BOOST_TEST(value_f == want / double(m), boost::test_tools::tolerance(1e-5));
+    BOOST_TEST(grad_f[layer.bias] == want_b / double(m), boost::test_tools::tolerance(1e-5));
+    BOOST_TEST(grad_f[layer.weight](0) == want_w / double(m), boost::test_tools::tolerance(1e-5));
 }
 
 BOOST_AUTO_TEST_CASE(huber_rejects_a_bad_delta) {

@@ -56,6 +56,25 @@ constexpr auto huber(const Delta& delta) {
     }
 }
 
+/// Logistic loss (binary cross-entropy) on a logit: PyTorch's BCEWithLogitsLoss. With
+/// z = y_hat a logit (p = sigmoid(z)) and y in {0, 1} (or a probability),
+///   -(y log p + (1 - y) log(1 - p)) = log(1 + exp(z)) - y z
+///                                   = (z + abs(z)) / 2 + log(1 + exp(-abs(z))) - y z,
+/// written in the last form: exp never sees a positive argument, so nothing overflows, and
+/// no log of a probability rounded to 0 appears (the first two forms give inf or NaN once
+/// |z| passes ~37 or ~709 in double). d/dz = (1 + sign(z)) / 2 - exp(-abs(z)) * sign(z) /
+/// (1 + exp(-abs(z))) - y, which is sigmoid(z) - y everywhere, z = 0 included: max(z, 0)
+/// would be the same function, but its derivative at 0 is select's 1 while abs's is 0, so
+/// the gradient at z = 0 (every example, after a zero initialisation) would be 1 - y.
+/// The second derivative, derived the same way, is 0 rather than 1/4 at exactly z = 0.
+struct logistic_loss {
+    template <class A, class B>
+    constexpr auto operator()(const A& logit, const B& y) const {
+        return (logit + abs(logit)) / c<2> + log(c<1> + exp(-abs(logit))) - y * logit;
+    }
+};
+inline constexpr logistic_loss logistic{};
+
 } // namespace ctgrad::loss
 
 #endif // CTGRAD_NN_LOSSES_HPP
