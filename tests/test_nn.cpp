@@ -205,6 +205,18 @@ BOOST_AUTO_TEST_CASE(a_scalar_input_model_trains_and_rejects_wide_data) {
     });
 }
 
+BOOST_AUTO_TEST_CASE(vectors_the_caller_set_survive_the_first_fit) {
+    auto model = nn::linear_regression(0.03);
+    model.parameters()[net.weight] = xt::xtensor<double, 1>{2.0, -3.4};
+    model.initialize_for(2);
+    BOOST_TEST(model.parameters()[net.weight](1) == -3.4);
+    auto wrong = nn::linear_regression(0.03);
+    wrong.parameters()[net.weight] = xt::xtensor<double, 1>{1.0, 2.0, 3.0};
+    BOOST_CHECK_EXCEPTION(wrong.initialize_for(2), ctgrad::invalid_argument, [](const auto& e) {
+        return std::string(e.what()) == "ctgrad::nn::model: parameter w has length 3 but the data has 2 features";
+    });
+}
+
 BOOST_AUTO_TEST_CASE(a_fitted_model_rejects_data_of_another_width) {
     auto model = nn::linear_regression(0.03);
     auto two = data::synthetic_regression_data({1.0, 2.0}, 0.0);

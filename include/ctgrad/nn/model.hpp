@@ -65,9 +65,9 @@ public:
         if (options.num_inputs > 0) draw_vectors(options.num_inputs);
     }
 
-    /// Called by fit: sizes and draws the vector parameters the first time (scalars, set at
-    /// construction or by the caller, are left alone); later checks that the data still has
-    /// as many features.
+    /// Called by fit: sizes and draws the vector parameters the first time (scalars, and
+    /// vectors the caller has set to the data's length, are left alone); later checks that
+    /// the data still has as many features.
     void initialize_for(std::size_t num_features) {
         if constexpr (!feature_symbol::is_vector) {
             if (num_features != 1)
@@ -111,6 +111,12 @@ private:
         data::random_engine random(m_options.seed);
         m_parameters.for_each([&](auto symbol, auto& value) {
             if constexpr (decltype(symbol)::is_vector) {
+                // A vector the caller has already set (of the right length) is kept.
+                if (value.size() == num_inputs) return;
+                if (value.size() != 0)
+                    throw invalid_argument("ctgrad::nn::model: parameter " + std::string(decltype(symbol)::name.view()) +
+                                           " has length " + std::to_string(value.size()) + " but the data has " +
+                                           std::to_string(num_inputs) + " features");
                 value = xt::xtensor<T, 1>::from_shape({num_inputs});
                 for (auto& v : value) v = static_cast<T>(random.normal(0.0, m_options.sigma));
             }
