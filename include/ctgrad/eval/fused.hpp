@@ -10,13 +10,13 @@
 #include <cstddef>
 #include <stdexcept>
 #include <string>
-#include <vector>
 
 namespace ctgrad {
 
-/// The most lane groups in one block of the fused kernel (a block is up to this times the
-/// SIMD width; fewer when many features would push the block out of L1).
-inline constexpr std::size_t fused_block_groups = 16;
+/// Lane groups in one block of the fused kernel (a block is this times the SIMD width). Small
+/// and fixed at compile time so that a block's subexpressions stay in registers (with 16
+/// groups they went through memory; 8 and 16 measured slower at d <= 16, not clearly faster above).
+inline constexpr std::size_t fused_block_groups = 4;
 
 namespace detail {
 
@@ -65,16 +65,6 @@ struct slotted_expression {
     }
 };
 
-/// Runs the plan over the whole batch: SIMD blocks, then the scalar tail.
-template <class Entries, class Inputs, class OnBlock>
-void run_plan(const Inputs& in, std::size_t examples, std::size_t features, OnBlock&& on_block) {
-    using T = typename Inputs::value_type;
-    using V = simd::batch<T>;
-    const std::size_t groups = groups_for<T>(features, simd::lanes_v<V>, fused_block_groups);
-    const std::size_t done = for_each_block<V, fused_block_groups, Entries>(in, 0, examples, groups, on_block);
-    for_each_block<T, 1, Entries>(in, done, examples, 1, on_block);
-}
-
 /// The most features any reduction of the plan walks.
 template <class Inputs>
 std::size_t widest(const Inputs& in) {
@@ -83,53 +73,61 @@ std::size_t widest(const Inputs& in) {
     return most;
 }
 
-/// Lane-wise gradient accumulators for vector parameters, one per element, reused from
-/// call to call on each thread so that a steady-state step allocates nothing. Summing
-/// lanes once per call, not once per block, keeps wide gradients cheap.
-template <class T>
-std::vector<simd::batch<T>>& lane_accumulators(std::size_t size) {
-    thread_local std::vector<simd::batch<T>> buffer;
-    if (buffer.size() < size) buffer.resize(size);
-    std::fill_n(buffer.begin(), size, simd::batch<T>(T(0)));
-    return buffer;
+/// Runs the plan over the whole batch: blocks of fused_block_groups lane groups, then single
+/// lane groups, then the scalar tail (fewer examples than one lane group).
+template <class Entries, class Inputs, class OnBlock>
+void run_plan(const Inputs& in, std::size_t examples, OnBlock&& on_block) {
+    using T = typename Inputs::value_type;
+    using V = simd::batch<T>;
+    std::size_t done = wants_prefetch(widest(in))
+                           ? for_each_block<V, fused_block_groups, true, Entries>(in, 0, examples, on_block)
+                           : for_each_block<V, fused_block_groups, false, Entries>(in, 0, examples, on_block);
+    done = for_each_block<V, 1, false, Entries>(in, done, examples, on_block);
+    for_each_block<T, 1, false, Entries>(in, done, examples, on_block);
 }
 
-template <class E, class Evaluator>
-auto sum_over_block(const Evaluator& ev) {
-    auto total = ev.template scalar<E>(0);
-    for (std::size_t k = 1; k < ev.active(); ++k) total += ev.template scalar<E>(k);
-    return simd::sum_lanes(total);
-}
+/// What value_and_grad sums over the batch. SIMD blocks add lane by lane (the lanes are summed
+/// once per call); the scalar tail adds plain numbers. A vector parameter's sums for whole
+/// chunks of `lanes` features go straight into grads, one transposing reduction per chunk
+/// and block; only the last length % lanes features keep lane-wise sums here. So nothing is
+/// allocated and the sums of a wide gradient take no more room than the gradient itself.
+template <class T, std::size_t Params>
+struct gradient_sums {
+    using V = simd::batch<T>;
+    static constexpr std::size_t lanes = simd::lanes_v<V>;
+    V m_loss = V(T(0));
+    T m_loss_tail = 0;
+    std::array<V, Params> m_scalar;
+    std::array<T, Params> m_scalar_tail{};
+    std::array<std::array<V, lanes>, Params> m_rest;
 
-/// Where each parameter's lane accumulators start in the shared buffer (scalars take none).
-template <class T, class... P>
-std::array<std::size_t, sizeof...(P) + 1> lane_starts(const parameter_store<T, P...>& params) {
-    std::array<std::size_t, sizeof...(P) + 1> starts{};
-    const std::size_t sizes[] = {[&] {
-        if constexpr (P::is_vector) return params[P{}].size();
-        else return std::size_t{0};
-    }()...};
-    for (std::size_t i = 0; i < sizeof...(P); ++i) starts[i + 1] = starts[i] + sizes[i];
-    return starts;
-}
+    gradient_sums() {
+        m_scalar.fill(V(T(0)));
+        for (auto& rest : m_rest) rest.fill(V(T(0)));
+    }
+};
 
-/// Adds one block's sum of the partial G (by the parameter P) to its accumulator: lane-wise
-/// for SIMD blocks of a vector parameter, straight into grads otherwise.
-template <class G, class P, class Evaluator, class Store, class T>
-void accumulate_partial(const Evaluator& ev, Store& grads, simd::batch<T>* lane_totals) {
+/// Adds one block's sum of the partial G (by the parameter P, index I) to the sums.
+template <class G, class P, std::size_t I, class Evaluator, class T, std::size_t N>
+CTGRAD_ALWAYS_INLINE inline void accumulate_partial(const Evaluator& ev, gradient_sums<T, N>& sums, T* out, std::size_t length) {
+    using V = typename Evaluator::lane_type;
     if constexpr (std::is_same_v<G, zero_t>) {
         return;
-    } else if constexpr (P::is_vector) {
-        T* out = grads[P{}].data();
-        const std::size_t length = grads[P{}].size();
-        for (std::size_t j = 0; j < length; ++j) {
-            auto total = ev.template element<G>(j, 0);
-            for (std::size_t k = 1; k < ev.active(); ++k) total += ev.template element<G>(j, k);
-            if constexpr (simd::is_batch_v<typename Evaluator::lane_type>) lane_totals[j] += total;
-            else out[j] += total; // the scalar tail
+    } else if constexpr (P::is_vector && simd::is_batch_v<V>) {
+        constexpr std::size_t lanes = simd::lanes_v<V>;
+        const std::size_t whole = length - length % lanes;
+        for (std::size_t j0 = 0; j0 < whole; j0 += lanes) {
+            std::array<V, lanes> rows;
+            for (std::size_t i = 0; i < lanes; ++i) rows[i] = ev.template element_sum<G>(j0 + i);
+            (V::load_unaligned(out + j0) + simd::sum_rows(rows.data())).store_unaligned(out + j0);
         }
+        for (std::size_t j = whole; j < length; ++j) sums.m_rest[I][j - whole] += ev.template element_sum<G>(j);
+    } else if constexpr (P::is_vector) {
+        for (std::size_t j = 0; j < length; ++j) out[j] += ev.template element_sum<G>(j); // the scalar tail
+    } else if constexpr (simd::is_batch_v<V>) {
+        sums.m_scalar[I] += ev.template block_sum<G>();
     } else {
-        grads[P{}] += sum_over_block<G>(ev);
+        sums.m_scalar_tail[I] += ev.template block_sum<G>();
     }
 }
 
@@ -143,7 +141,7 @@ void run_expression(const Expr& e, const Params& params, const Batch& batch, OnB
     using entries = plan_entries_t<E>;
     kernel_inputs<Params, Batch, slotted.count, entries> in{params, batch, slotted.numbers()};
     prepare_inputs<entries>(in);
-    run_plan<entries>(in, batch.examples(), widest(in), [&](const auto& ev) { on_block(std::type_identity<E>{}, ev); });
+    run_plan<entries>(in, batch.examples(), [&](const auto& ev) { on_block(std::type_identity<E>{}, ev); });
 }
 
 } // namespace detail
@@ -181,41 +179,50 @@ T value_and_grad(const Loss& loss, const parameter_store<T, P...>& params, const
                     if constexpr (detail::element_leaves_t<G>::size > 0)
                         (void)detail::common_vector_length(
                             detail::push_unique_t<detail::element_leaves_t<G>, P>{}, params, batch,
-                            "the gradient by " + std::string(P::name.view()) + ", " + to_string(G{}));
+                            [] { return "the gradient by " + std::string(P::name.view()) + ", " + to_string(G{}); });
                     auto& g = grads[P{}];
                     if (g.size() != params[P{}].size()) g = xt::xtensor<T, 1>::from_shape({params[P{}].size()});
                     std::fill(g.begin(), g.end(), T(0));
-                } else {
-                    grads[P{}] = T(0);
                 }
             }(),
             ...);
 
-        const auto starts = detail::lane_starts(params);
-        auto& lane_totals = detail::lane_accumulators<T>(starts.back());
         using param_list = detail::type_list<P...>;
+        detail::gradient_sums<T, sizeof...(P)> sums;
+        // Pointer and length of each vector gradient, read once rather than once per block.
+        T* const outs[] = {[&]() -> T* {
+            if constexpr (P::is_vector) return grads[P{}].data();
+            else return nullptr;
+        }()...};
+        const std::size_t lengths[] = {[&] {
+            if constexpr (P::is_vector) return params[P{}].size();
+            else return std::size_t{0};
+        }()...};
 
-        T loss_total = 0;
-        detail::run_plan<entries>(in, batch.examples(), detail::widest(in), [&](const auto& ev) {
-            loss_total += detail::sum_over_block<E>(ev);
-            (detail::accumulate_partial<decltype(detail::derive_any(E{}, P{})), P>(
-                 ev, grads, lane_totals.data() + starts[detail::list_index_v<param_list, P>]),
+        detail::run_plan<entries>(in, batch.examples(), [&](const auto& ev) {
+            if constexpr (simd::is_batch_v<typename std::remove_cvref_t<decltype(ev)>::lane_type>)
+                sums.m_loss += ev.template block_sum<E>();
+            else
+                sums.m_loss_tail += ev.template block_sum<E>();
+            (detail::accumulate_partial<decltype(detail::derive_any(E{}, P{})), P, detail::list_index_v<param_list, P>>(
+                 ev, sums, outs[detail::list_index_v<param_list, P>], lengths[detail::list_index_v<param_list, P>]),
              ...);
         });
+
+        const T scale = T(1) / static_cast<T>(batch.examples());
         detail::for_each_type(param_list{}, [&](auto symbol, auto index) {
             using S = typename decltype(symbol)::type;
             if constexpr (S::is_vector) {
                 T* out = grads[S{}].data();
-                for (std::size_t j = 0; j < grads[S{}].size(); ++j) out[j] += simd::sum_lanes(lane_totals[starts[index] + j]);
+                const std::size_t length = grads[S{}].size();
+                const std::size_t whole = length - length % sums.lanes;
+                for (std::size_t j = whole; j < length; ++j) out[j] += simd::sum_lanes(sums.m_rest[index][j - whole]);
+                for (std::size_t j = 0; j < length; ++j) out[j] *= scale;
+            } else {
+                grads[S{}] = (simd::sum_lanes(sums.m_scalar[index]) + sums.m_scalar_tail[index]) * scale;
             }
         });
-
-        const T scale = T(1) / static_cast<T>(batch.examples());
-        grads.for_each([&](auto, auto& g) {
-            if constexpr (std::is_arithmetic_v<std::remove_cvref_t<decltype(g)>>) g *= scale;
-            else for (auto& v : g) v *= scale;
-        });
-        return loss_total * scale;
+        return (simd::sum_lanes(sums.m_loss) + sums.m_loss_tail) * scale;
     }
 }
 
@@ -244,11 +251,15 @@ T value(const Loss& loss, const parameter_store<T, P...>& params, const batch_vi
         return T{};
     } else {
         detail::require_examples(batch, "ctgrad::value");
-        T total = 0;
+        simd::batch<T> total(T(0));
+        T tail = 0;
         detail::run_expression(loss, params, batch, [&]<class E>(std::type_identity<E>, const auto& ev) {
-            total += detail::sum_over_block<E>(ev);
+            if constexpr (simd::is_batch_v<typename std::remove_cvref_t<decltype(ev)>::lane_type>)
+                total += ev.template block_sum<E>();
+            else
+                tail += ev.template block_sum<E>();
         });
-        return total / static_cast<T>(batch.examples());
+        return (simd::sum_lanes(total) + tail) / static_cast<T>(batch.examples());
     }
 }
 

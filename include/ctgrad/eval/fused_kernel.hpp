@@ -1,10 +1,11 @@
 // ctgrad/eval/fused_kernel.hpp: the loop that evaluates a plan over a minibatch.
 //
-// Examples are taken in blocks of K lane groups (K * lanes examples). For each block the
-// plan's entries are computed in order, each for all K groups before the next entry, so a
-// reduction such as dot(x, w) walks the features once per block with contiguous loads from
-// each feature's row. The same code runs with V = xsimd::batch<T> for whole lane groups and
-// with V = T for the examples left over (the scalar tail).
+// Examples are taken in blocks of K lane groups (K * lanes examples, K fixed at compile time).
+// For each block the plan's entries are computed in order, each for all K groups before the
+// next entry, so a reduction such as dot(x, w) walks the features once per block with
+// contiguous loads from each feature's row, and the block's values stay in registers. The
+// same code runs with V = xsimd::batch<T> for whole lane groups and with V = T for the
+// examples left over (the scalar tail).
 #ifndef CTGRAD_EVAL_FUSED_KERNEL_HPP
 #define CTGRAD_EVAL_FUSED_KERNEL_HPP
 
@@ -38,8 +39,10 @@ struct kernel_inputs {
     std::array<value_type, Entries::size> m_hoisted{};
 };
 
-/// The plan's entries for up to K lane groups of examples starting at m_offset.
-template <class V, std::size_t K, class Inputs, class Entries>
+/// The plan's entries for K lane groups of examples starting at m_offset. K is a compile-time
+/// constant so that, once everything is inlined, the memo is a set of registers rather than
+/// memory: a block's values never leave the register file between the loss and its partials.
+template <class V, std::size_t K, class Inputs, class Entries, bool Prefetch = false>
 class block_evaluator {
 public:
     using lane_type = V;
@@ -48,27 +51,27 @@ public:
     static constexpr std::size_t groups = K;
 
     std::size_t m_offset = 0; ///< first example of the block
-    std::size_t m_active = K; ///< lane groups in this block
+    std::size_t m_ahead = 0;  ///< first example of the block to prefetch (with Prefetch)
 
-    explicit block_evaluator(const Inputs& in) : m_in(in) {
+    block_evaluator(const Inputs& in, std::size_t offset, std::size_t ahead) : m_offset(offset), m_ahead(ahead), m_in(in) {
         for_each_type(Entries{}, [&](auto type, auto index) {
             if constexpr (!depends_on_input_v<typename decltype(type)::type>) m_memo[index].fill(V(m_in.m_hoisted[index]));
         });
     }
 
     /// Computes the entries that depend on the examples (hoisted ones are already there),
-    /// or, with hoisted_only, the ones that do not.
+    /// or, with HoistedOnly, the ones that do not.
     template <bool HoistedOnly = false>
-    void compute() {
+    CTGRAD_ALWAYS_INLINE void compute() {
         for_each_type(Entries{}, [&](auto type, auto index) {
             using E = typename decltype(type)::type;
             if constexpr (depends_on_input_v<E> != HoistedOnly) compute_entry<E>(index);
         });
     }
 
-    /// Lane groups in this block. The min with K tells the compiler what m_active never
-    /// exceeds, so loops over groups stay visibly inside the arrays.
-    [[nodiscard]] std::size_t active() const noexcept { return m_active < K ? m_active : K; }
+    [[nodiscard]] static constexpr std::size_t active() noexcept { return K; }
+
+    [[nodiscard]] const Inputs& inputs() const noexcept { return m_in; }
 
     template <class E>
     [[nodiscard]] value_type entry(std::size_t k = 0) const {
@@ -77,7 +80,7 @@ public:
 
     /// A scalar expression's value for lane group k: a leaf, a plan entry, or a condition.
     template <class E>
-    [[nodiscard]] auto scalar(std::size_t k) const {
+    CTGRAD_ALWAYS_INLINE [[nodiscard]] auto scalar(std::size_t k) const {
         if constexpr (is_symbol_v<E>) {
             if constexpr (E::is_param) return V(m_in.m_params[E{}]);
             else return simd::load<V>(m_in.m_batch[E{}].m_data + m_offset + k * lanes);
@@ -93,9 +96,17 @@ public:
         }
     }
 
+    /// The sum over the block's lane groups of a scalar expression, lane by lane.
+    template <class E>
+    CTGRAD_ALWAYS_INLINE [[nodiscard]] V block_sum() const {
+        V total = scalar<E>(0);
+        for (std::size_t k = 1; k < K; ++k) total += scalar<E>(k);
+        return total;
+    }
+
     /// Element j of a vector expression for lane group k (a scalar expression broadcasts).
     template <class E>
-    [[nodiscard]] auto element(std::size_t j, std::size_t k) const {
+    CTGRAD_ALWAYS_INLINE [[nodiscard]] auto element(std::size_t j, std::size_t k) const {
         if constexpr (!is_vector_v<E>) {
             return scalar<E>(k);
         } else if constexpr (is_symbol_v<E>) {
@@ -110,73 +121,92 @@ public:
         }
     }
 
+    /// The sum over the block's lane groups of element j of a vector expression.
+    template <class E>
+    CTGRAD_ALWAYS_INLINE [[nodiscard]] V element_sum(std::size_t j) const {
+        V total = element<E>(j, 0);
+        for (std::size_t k = 1; k < K; ++k) total += element<E>(j, k);
+        return total;
+    }
+
 private:
     template <class Tag, class... Children>
-    auto apply_scalar(std::type_identity<node<Tag, Children...>>, std::size_t k) const {
+    CTGRAD_ALWAYS_INLINE auto apply_scalar(std::type_identity<node<Tag, Children...>>, std::size_t k) const {
         return simd::apply<Tag>(scalar<Children>(k)...);
     }
 
     template <class Tag, class... Children>
-    auto apply_elements(std::type_identity<node<Tag, Children...>>, std::size_t j, std::size_t k) const {
+    CTGRAD_ALWAYS_INLINE auto apply_elements(std::type_identity<node<Tag, Children...>>, std::size_t j, std::size_t k) const {
         return simd::apply<Tag>(element<Children>(j, k)...);
     }
 
+    /// Asks for row j of every input the reduction E reads, at the block m_ahead: with many
+    /// features each block reads a short run of many rows, more streams than the hardware
+    /// prefetcher follows, so without this the memory idles while a block is computed.
+    template <class E>
+    CTGRAD_ALWAYS_INLINE void prefetch_row(std::size_t j) const {
+        for_each_type(reduction_leaves_t<E>{}, [&](auto symbol, auto) {
+            using S = typename decltype(symbol)::type;
+            if constexpr (!S::is_param) {
+                const auto& view = m_in.m_batch[S{}];
+                const value_type* row = view.m_data + j * view.m_stride + m_ahead;
+                for (std::size_t k = 0; k < K; ++k) simd::prefetch(row + k * lanes);
+            }
+        });
+    }
+
     template <class E, std::size_t I>
-    void compute_entry(std::integral_constant<std::size_t, I>) {
+    CTGRAD_ALWAYS_INLINE void compute_entry(std::integral_constant<std::size_t, I>) {
         auto& out = m_memo[I];
         if constexpr (E::tag::is_reduction) {
             // Features outer, lane groups inner: each feature's row is read contiguously.
             std::array<V, K> total;
             total.fill(V(0));
             const std::size_t length = m_in.m_lengths[I];
-            for (std::size_t j = 0; j < length; ++j)
-                for (std::size_t k = 0; k < active(); ++k) total[k] += apply_elements(std::type_identity<E>{}, j, k);
+            for (std::size_t j = 0; j < length; ++j) {
+                if constexpr (Prefetch) prefetch_row<E>(j);
+                for (std::size_t k = 0; k < K; ++k) total[k] += apply_elements(std::type_identity<E>{}, j, k);
+            }
             out = total;
         } else {
-            for (std::size_t k = 0; k < active(); ++k) out[k] = apply_scalar(std::type_identity<E>{}, k);
+            for (std::size_t k = 0; k < K; ++k) out[k] = apply_scalar(std::type_identity<E>{}, k);
         }
     }
 
     const Inputs& m_in;
-    std::array<std::array<V, K>, Entries::size> m_memo{};
+    // Left uninitialised: every entry is written (hoisted ones in the constructor, the others
+    // by compute) before it is read, and zeroing it would cost every block.
+    std::array<std::array<V, K>, Entries::size> m_memo;
 };
 
-/// Runs on_block(evaluator) over examples [begin, end): blocks of `groups` (<= K) lane
-/// groups of V, then one shorter block of whole lane groups. Returns the first example not
-/// covered (fewer than one lane group remain).
-template <class V, std::size_t K, class Entries, class Inputs, class OnBlock>
-std::size_t for_each_block(const Inputs& in, std::size_t begin, std::size_t end, std::size_t groups, OnBlock&& on_block) {
-    block_evaluator<V, K, Inputs, Entries> evaluator(in);
-    constexpr std::size_t lanes = simd::lanes_v<V>;
-    groups = groups < 1 ? 1 : (groups > K ? K : groups);
-    evaluator.m_active = groups;
+/// How far ahead, in blocks, the reductions ask for rows (1 to 8 differed by less than the
+/// noise in a probe of this read pattern).
+inline constexpr std::size_t prefetch_blocks = 2;
+/// The fewest features for which reductions prefetch: with fewer rows the hardware's own
+/// stream prefetcher keeps up (d = 2 reaches the probe without) and the hints only cost.
+inline constexpr std::size_t prefetch_min_features = 8;
+
+/// Runs on_block(evaluator) over the whole blocks of K lane groups of V in [begin, end).
+/// Returns the first example not covered (fewer than K lane groups remain). With prefetch,
+/// each block asks for the rows of the block `prefetch_blocks` ahead (clamped to the last).
+template <class V, std::size_t K, bool Prefetch, class Entries, class Inputs, class OnBlock>
+std::size_t for_each_block(const Inputs& in, std::size_t begin, std::size_t end, OnBlock&& on_block) {
+    constexpr std::size_t step = K * simd::lanes_v<V>;
+    if (end - begin < step) return begin;
+    const std::size_t last = begin + (end - begin) / step * step - step;
+    constexpr std::size_t distance = prefetch_blocks * step;
     std::size_t offset = begin;
-    for (; offset + groups * lanes <= end; offset += groups * lanes) {
-        evaluator.m_offset = offset;
+    for (; offset <= last; offset += step) {
+        const std::size_t ahead = offset + distance < last ? offset + distance : last;
+        block_evaluator<V, K, Inputs, Entries, Prefetch> evaluator(in, offset, ahead);
         evaluator.compute();
         on_block(evaluator);
-    }
-    if (const std::size_t rest = (end - offset) / lanes; rest > 0) {
-        evaluator.m_offset = offset;
-        evaluator.m_active = rest;
-        evaluator.compute();
-        on_block(evaluator);
-        offset += rest * lanes;
     }
     return offset;
 }
 
-/// Lane groups per block: as many as keep one block's slice of every feature within half
-/// of a typical L2 (512 KiB), so the gradient's second look at the block reads from cache.
-/// Measured: sizing for L1 instead cut wide models (d = 1024) to a single lane group, and
-/// 64-byte reads from a thousand rows defeat the hardware prefetcher.
-template <class T>
-std::size_t groups_for(std::size_t features, std::size_t lanes, std::size_t max_groups) {
-    constexpr std::size_t budget = 512 * 1024;
-    const std::size_t per_group = (features > 0 ? features : 1) * lanes * sizeof(T);
-    const std::size_t groups = budget / per_group;
-    return groups < 1 ? 1 : (groups > max_groups ? max_groups : groups);
-}
+/// Whether to prefetch: only when reductions walk enough rows to defeat the hardware's.
+inline bool wants_prefetch(std::size_t features) { return features >= prefetch_min_features; }
 
 // ---- lengths, checked once per call ----
 
@@ -187,15 +217,16 @@ std::size_t vector_length(const Params& params, const Batch& batch) {
 }
 
 /// The common length of the vector symbols in Leaves (what an element-wise evaluation of
-/// `where` reads); throws std::invalid_argument naming two that differ.
-template <class... Leaves, class Params, class Batch>
-std::size_t common_vector_length(type_list<Leaves...>, const Params& params, const Batch& batch, const std::string& where) {
+/// where() reads); throws std::invalid_argument naming two that differ. `where` is called
+/// only to build that message: printing an expression costs more than a whole small batch.
+template <class... Leaves, class Params, class Batch, class Where>
+std::size_t common_vector_length(type_list<Leaves...>, const Params& params, const Batch& batch, Where&& where) {
     static_assert(sizeof...(Leaves) > 0);
     const std::size_t lengths[] = {vector_length<Leaves>(params, batch)...};
     const std::string_view names[] = {Leaves::name.view()...};
     for (std::size_t i = 1; i < sizeof...(Leaves); ++i)
         if (lengths[i] != lengths[0])
-            throw std::invalid_argument("ctgrad: length mismatch in " + where + ": " + std::string(names[0]) +
+            throw std::invalid_argument("ctgrad: length mismatch in " + where() + ": " + std::string(names[0]) +
                                         " has length " + std::to_string(lengths[0]) + " but " + std::string(names[i]) +
                                         " has length " + std::to_string(lengths[i]));
     return lengths[0];
@@ -207,9 +238,9 @@ void prepare_inputs(Inputs& in) {
     for_each_type(Entries{}, [&](auto type, auto index) {
         using E = typename decltype(type)::type;
         if constexpr (E::tag::is_reduction)
-            in.m_lengths[index] = common_vector_length(reduction_leaves_t<E>{}, in.m_params, in.m_batch, to_string(E{}));
+            in.m_lengths[index] = common_vector_length(reduction_leaves_t<E>{}, in.m_params, in.m_batch, [] { return to_string(E{}); });
     });
-    block_evaluator<typename Inputs::value_type, 1, Inputs, Entries> once(in);
+    block_evaluator<typename Inputs::value_type, 1, Inputs, Entries> once(in, 0, 0);
     once.template compute<true>();
     for_each_type(Entries{}, [&](auto type, auto index) {
         if constexpr (!depends_on_input_v<typename decltype(type)::type>)
