@@ -10,7 +10,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 build_dir="${1:-build}"
 
 packages=(
-  meson ninja-build g++ clang python3 pkg-config cmake make
+  meson ninja-build g++ clang libclang-rt-14-dev python3 pkg-config cmake make
   libxtensor-dev xtl-dev libxsimd-dev
   libboost-dev libboost-test-dev libbenchmark-dev
   librsvg2-bin

@@ -42,6 +42,27 @@ private:
     std::shared_ptr<const history> m_partial; // shared: copying an exception must not throw
 };
 
+/// A data file that cannot be read or parsed. what() reads "call: file:line:column: problem"
+/// (line and column count from 1, and are left out, and 0 here, where they do not apply:
+/// a missing file, a bad .npy header).
+class data_error : public std::runtime_error {
+public:
+    data_error(const std::string& call, const std::string& file, std::size_t line, std::size_t column,
+               const std::string& problem)
+        : std::runtime_error(call + ": " + file + (line > 0 ? ":" + std::to_string(line) : std::string()) +
+                             (line > 0 && column > 0 ? ":" + std::to_string(column) : std::string()) + ": " + problem),
+          m_file(std::make_shared<const std::string>(file)), m_line(line), m_column(column) {}
+
+    [[nodiscard]] const std::string& file() const noexcept { return *m_file; }
+    [[nodiscard]] std::size_t line() const noexcept { return m_line; }
+    [[nodiscard]] std::size_t column() const noexcept { return m_column; }
+
+private:
+    std::shared_ptr<const std::string> m_file; // shared: copying an exception must not throw
+    std::size_t m_line;
+    std::size_t m_column;
+};
+
 } // namespace ctgrad
 
 #endif // CTGRAD_ERROR_HPP
