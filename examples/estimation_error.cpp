@@ -21,6 +21,7 @@
 //
 //   estimation_error [--seeds N] [--plot FILE.svg]
 #include "flags.hpp"
+#include "least_squares.hpp"
 
 #include <ctgrad/ctgrad.hpp>
 
@@ -38,26 +39,7 @@ namespace {
 /// Least squares over all examples, [x, 1] theta = y, by the normal equations (3 x 3, Gaussian
 /// elimination with partial pivoting): w[0], w[1], b.
 std::array<double, 3> least_squares(const ctgrad::data::dataset<double>& data) {
-    std::array<std::array<double, 4>, 3> a{};
-    for (std::size_t i = 0; i < data.size(); ++i) {
-        const std::array<double, 3> row{data.features()(0, i), data.features()(1, i), 1.0};
-        for (std::size_t r = 0; r < 3; ++r) {
-            for (std::size_t c = 0; c < 3; ++c) a[r][c] += row[r] * row[c];
-            a[r][3] += row[r] * data.targets()(i);
-        }
-    }
-    for (std::size_t k = 0; k < 3; ++k) {
-        std::size_t pivot = k;
-        for (std::size_t r = k + 1; r < 3; ++r)
-            if (std::abs(a[r][k]) > std::abs(a[pivot][k])) pivot = r;
-        std::swap(a[k], a[pivot]);
-        for (std::size_t r = 0; r < 3; ++r)
-            if (r != k) {
-                const double f = a[r][k] / a[k][k];
-                for (std::size_t c = k; c < 4; ++c) a[r][c] -= f * a[k][c];
-            }
-    }
-    return {a[0][3] / a[0][0], a[1][3] / a[1][1], a[2][3] / a[2][2]};
+    return examples::least_squares_2(data, data.size());
 }
 
 /// The slope of the least-squares line through (log x, log y).

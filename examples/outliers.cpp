@@ -21,6 +21,7 @@
 //
 //   outliers [--epochs N] [--lr X] [--seed N] [--outlier X]
 #include "flags.hpp"
+#include "least_squares.hpp"
 
 #include <ctgrad/ctgrad.hpp>
 
@@ -63,26 +64,8 @@ ctgrad::data::dataset<double> copy_with(const ctgrad::data::regression_data<doub
 /// Least squares over the training part, [x, 1] theta = y, by the normal equations (3 x 3,
 /// Gaussian elimination with partial pivoting).
 fit least_squares(const ctgrad::data::dataset<double>& data) {
-    std::array<std::array<double, 4>, 3> a{}; // [X^T X | X^T y] with a column of ones for b
-    for (std::size_t i = 0; i < data.num_train(); ++i) {
-        const std::array<double, 3> row{data.features()(0, i), data.features()(1, i), 1.0};
-        for (std::size_t r = 0; r < 3; ++r) {
-            for (std::size_t c = 0; c < 3; ++c) a[r][c] += row[r] * row[c];
-            a[r][3] += row[r] * data.targets()(i);
-        }
-    }
-    for (std::size_t k = 0; k < 3; ++k) {
-        std::size_t pivot = k;
-        for (std::size_t r = k + 1; r < 3; ++r)
-            if (std::abs(a[r][k]) > std::abs(a[pivot][k])) pivot = r;
-        std::swap(a[k], a[pivot]);
-        for (std::size_t r = 0; r < 3; ++r)
-            if (r != k) {
-                const double f = a[r][k] / a[k][k];
-                for (std::size_t c = k; c < 4; ++c) a[r][c] -= f * a[k][c];
-            }
-    }
-    return {a[0][3] / a[0][0], a[1][3] / a[1][1], a[2][3] / a[2][2]};
+    const auto theta = examples::least_squares_2(data, data.num_train());
+    return {theta[0], theta[1], theta[2]};
 }
 
 /// The fit after `epochs` epochs at lr and after `epochs` more at lr / 10. The model's lr is
