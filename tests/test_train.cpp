@@ -258,6 +258,14 @@ BOOST_AUTO_TEST_CASE(with_the_factor_off_an_overflow_is_still_caught) {
     BOOST_CHECK_THROW(ctgrad::trainer({.divergence_factor = -1}), ctgrad::invalid_argument);
 }
 
+BOOST_AUTO_TEST_CASE(parameters_of_another_length_than_the_features_are_a_typed_error) {
+    auto d = data::synthetic_regression_data({2, -3.4, 1.0}, 4.2, {.seed = 1});
+    scratch model(2, 0.03);
+    BOOST_CHECK_EXCEPTION(ctgrad::trainer().fit(model, d), ctgrad::invalid_argument, [](const auto& e) {
+        return std::string(e.what()) == "ctgrad: length mismatch in dot(x, w): x has length 3 but w has length 2";
+    });
+}
+
 BOOST_AUTO_TEST_CASE(no_training_data_is_an_error) {
     auto d = data::dataset<double>(xt::xtensor<double, 2>{{1.0}}, xt::xtensor<double, 1>{0.0}, {.num_train = 0});
     scratch model(1, 0.1);

@@ -4,6 +4,7 @@
 #ifndef CTGRAD_EVAL_BATCH_HPP
 #define CTGRAD_EVAL_BATCH_HPP
 
+#include "ctgrad/error.hpp"
 #include "ctgrad/eval/bindings.hpp"
 #include "ctgrad/detail/type_list.hpp"
 
@@ -69,7 +70,7 @@ public:
         constexpr std::string_view names[] = {Symbols::name.view()...};
         constexpr bool vector[] = {Symbols::is_vector...};
         auto fail = [&](std::size_t i, const std::string& what) {
-            throw std::invalid_argument("ctgrad::make_batch: input " + std::string(names[i]) + what);
+            throw ctgrad::invalid_argument("ctgrad::make_batch: input " + std::string(names[i]) + what);
         };
         m_examples = all[0].m_examples;
         for (std::size_t i = 0; i < sizeof...(Symbols); ++i) {

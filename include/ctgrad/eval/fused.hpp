@@ -3,6 +3,7 @@
 #ifndef CTGRAD_EVAL_FUSED_HPP
 #define CTGRAD_EVAL_FUSED_HPP
 
+#include "ctgrad/error.hpp"
 #include "ctgrad/eval/fused_kernel.hpp"
 #include "ctgrad/symbolic/derivative.hpp"
 
@@ -46,7 +47,7 @@ constexpr void require_complete() {
 
 template <class Batch>
 void require_examples(const Batch& batch, const char* call) {
-    if (batch.examples() == 0) throw std::invalid_argument(std::string(call) + ": the batch has no examples");
+    if (batch.examples() == 0) throw ctgrad::invalid_argument(std::string(call) + ": the batch has no examples");
 }
 
 /// The loss with its runtime numbers in slots, and those numbers.

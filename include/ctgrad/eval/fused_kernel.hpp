@@ -9,6 +9,7 @@
 #ifndef CTGRAD_EVAL_FUSED_KERNEL_HPP
 #define CTGRAD_EVAL_FUSED_KERNEL_HPP
 
+#include "ctgrad/error.hpp"
 #include "ctgrad/eval/batch.hpp"
 #include "ctgrad/eval/fused_plan.hpp"
 #include "ctgrad/eval/parameter_store.hpp"
@@ -226,7 +227,7 @@ std::size_t common_vector_length(type_list<Leaves...>, const Params& params, con
     const std::string_view names[] = {Leaves::name.view()...};
     for (std::size_t i = 1; i < sizeof...(Leaves); ++i)
         if (lengths[i] != lengths[0])
-            throw std::invalid_argument("ctgrad: length mismatch in " + where() + ": " + std::string(names[0]) +
+            throw ctgrad::invalid_argument("ctgrad: length mismatch in " + where() + ": " + std::string(names[0]) +
                                         " has length " + std::to_string(lengths[0]) + " but " + std::string(names[i]) +
                                         " has length " + std::to_string(lengths[i]));
     return lengths[0];

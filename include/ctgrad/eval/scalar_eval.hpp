@@ -4,6 +4,7 @@
 #ifndef CTGRAD_EVAL_SCALAR_EVAL_HPP
 #define CTGRAD_EVAL_SCALAR_EVAL_HPP
 
+#include "ctgrad/error.hpp"
 #include "ctgrad/eval/bindings.hpp"
 #include "ctgrad/io/to_string.hpp"
 
@@ -57,7 +58,7 @@ std::size_t common_length(const Node& n, const std::tuple<Children...>& children
         if (first == count) { first = i; continue; }
         if (lengths[i] == lengths[first]) continue;
         std::apply([&](const auto&... cs) { std::size_t j = 0; ((names[j++] = to_string(cs)), ...); }, children);
-        throw std::invalid_argument("ctgrad::eval: length mismatch in " + to_string(n) + ": " + names[first] +
+        throw ctgrad::invalid_argument("ctgrad::eval: length mismatch in " + to_string(n) + ": " + names[first] +
                                     " has length " + std::to_string(lengths[first]) + " but " + names[i] +
                                     " has length " + std::to_string(lengths[i]));
     }
@@ -117,7 +118,7 @@ struct scalar_evaluator {
 /// or float when every bound number is float); vector expressions give xt::xtensor<T, 1>.
 /// Bindings the expression does not use are allowed, so one call site can evaluate a loss
 /// and all its partials. A missing binding is a compile error; vectors of different lengths
-/// meeting in one operation throw std::invalid_argument naming both and their lengths.
+/// meeting in one operation throw ctgrad::invalid_argument naming both and their lengths.
 template <expression E, symbol_binding... Bindings>
 auto eval(const E& e, const Bindings&... bindings) {
     using T = detail::computation_t<Bindings...>;

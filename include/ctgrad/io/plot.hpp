@@ -4,6 +4,7 @@
 #ifndef CTGRAD_IO_PLOT_HPP
 #define CTGRAD_IO_PLOT_HPP
 
+#include "ctgrad/error.hpp"
 #include "ctgrad/io/plot_axis.hpp"
 #include "ctgrad/io/svg.hpp"
 
@@ -67,7 +68,7 @@ using point = std::pair<double, double>;
 inline void check_lengths(const std::vector<series>& all, const char* who) {
     for (const series& s : all)
         if (s.x.size() != s.y.size())
-            throw std::invalid_argument(std::string(who) + ": series \"" + s.label + "\" has " +
+            throw ctgrad::invalid_argument(std::string(who) + ": series \"" + s.label + "\" has " +
                                         std::to_string(s.x.size()) + " x values but " +
                                         std::to_string(s.y.size()) + " y values");
 }
@@ -197,7 +198,7 @@ inline void write_file(const std::string& path, const std::string& text, const c
 inline layout make_layout(const std::vector<series>& all, const figure& fig = {}) {
     detail::check_lengths(all, "ctgrad::plot::make_layout");
     if (fig.width < 240 || fig.height < 160)
-        throw std::invalid_argument("ctgrad::plot::make_layout: the figure must be at least 240 x 160 pixels");
+        throw ctgrad::invalid_argument("ctgrad::plot::make_layout: the figure must be at least 240 x 160 pixels");
     double x_lo = HUGE_VAL, x_hi = -HUGE_VAL, y_lo = HUGE_VAL, y_hi = -HUGE_VAL;
     for (const series& s : all)
         for (std::size_t i = 0; i < s.x.size(); ++i)

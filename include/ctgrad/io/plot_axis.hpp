@@ -3,6 +3,8 @@
 #ifndef CTGRAD_IO_PLOT_AXIS_HPP
 #define CTGRAD_IO_PLOT_AXIS_HPP
 
+#include "ctgrad/error.hpp"
+
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
@@ -83,7 +85,7 @@ inline tick log_tick(long long m, int k) {
 /// Throws std::invalid_argument unless lo < hi, both finite.
 inline std::vector<tick> linear_ticks(double lo, double hi, int max_count) {
     if (!(std::isfinite(lo) && std::isfinite(hi) && lo < hi))
-        throw std::invalid_argument("ctgrad::plot::linear_ticks: needs finite lo < hi");
+        throw ctgrad::invalid_argument("ctgrad::plot::linear_ticks: needs finite lo < hi");
     max_count = std::max(max_count, 2);
     const double raw = (hi / 2 - lo / 2) / max_count * 2; // halves: hi - lo can overflow
     int e = raw > 0 ? static_cast<int>(std::floor(std::log10(raw))) : -323;
@@ -114,7 +116,7 @@ inline std::vector<tick> linear_ticks(double lo, double hi, int max_count) {
 /// linear_ticks. Throws std::invalid_argument unless 0 < lo < hi, hi finite.
 inline std::vector<tick> log_ticks(double lo, double hi, int max_count) {
     if (!(lo > 0 && std::isfinite(hi) && lo < hi))
-        throw std::invalid_argument("ctgrad::plot::log_ticks: needs finite 0 < lo < hi");
+        throw ctgrad::invalid_argument("ctgrad::plot::log_ticks: needs finite 0 < lo < hi");
     max_count = std::max(max_count, 2);
     const double a = std::log10(lo), b = std::log10(hi);
     const double p0 = std::ceil(a - 1e-9), p1 = std::floor(b + 1e-9);
