@@ -116,6 +116,31 @@ static_assert(same_type(ctgrad::d(loss, a), 0_c));
 // Third order composes.
 static_assert(same_type(ctgrad::d(ctgrad::d(ctgrad::d(ctgrad::pow<4>(a), a), a), a), 24_c * a));
 
+// ---- by a vector, through a scalar subtree of a reduction's body (symbolic/freeze.hpp) ----
+constexpr ctgrad::param_vec<"v"> v;
+constexpr ctgrad::input_vec<"u"> u;
+// The Hessian-vector product of the d2l loss: d(dot((dot(x, w) + b - y) * x, v), w). The
+// residual is a scalar inside the body that depends on w; its chain term is
+// dot(x, v) * d(residual, w) = dot(x, v) * x, and the term with the residual held fixed is 0.
+constexpr auto hvp = ctgrad::d(ctgrad::dot(d_loss_w, v), w);
+static_assert(same_type(hvp, ctgrad::dot(x, v) * x));
+static_assert(same_type(ctgrad::d(ctgrad::dot(d_loss_w, u), w), ctgrad::dot(x, u) * x)); // direction an input
+static_assert(same_type(ctgrad::d(ctgrad::dot(d_loss_w, v), b), ctgrad::dot(x, v)));
+// A w-dependent scalar multiplying a vector: the fixed part, then the chain term.
+static_assert(same_type(ctgrad::d(ctgrad::sum(w * ctgrad::dot(x, w)), w), ctgrad::dot(x, w) + ctgrad::sum(w) * x));
+// One subtree twice is one chain term (2 * ...); a subtree the body has not got, none.
+static_assert(same_type(ctgrad::d(ctgrad::sum(x * ctgrad::square(ctgrad::dot(x, w))), w),
+                        2_c * (ctgrad::sum(x) * (ctgrad::dot(x, w) * x))));
+static_assert(same_type(ctgrad::d(ctgrad::dot(x * ctgrad::dot(x, w), x * ctgrad::dot(x, w)), w),
+                        2_c * ctgrad::dot(x, x * ctgrad::dot(x, w)) * x));
+// dot(u, u) by a scalar: one term, twice.
+static_assert(same_type(ctgrad::d(ctgrad::dot(x * a, x * a), a), 2_c * ctgrad::dot(x, x * a)));
+// A condition that depends on w is not differentiated (select's rule), only the branches.
+static_assert(same_type(ctgrad::d(ctgrad::sum(ctgrad::select(ctgrad::dot(x, w) > a, w * b, x)), w),
+                        ctgrad::select(ctgrad::dot(x, w) > a, b, 0_c)));
+// No placeholder escapes: the results are ordinary expressions.
+static_assert(!ctgrad::detail::has_frozen_v<std::remove_cvref_t<decltype(hvp)>>);
+
 // ---- grad ----
 constexpr auto partials = ctgrad::grad(loss, w, b);
 static_assert(hana::length(partials) == hana::size_c<2>);
@@ -134,6 +159,14 @@ BOOST_AUTO_TEST_CASE(d2l_loss_prints_like_the_book) {
     BOOST_TEST(ctgrad::to_string(d_loss_b) == "dot(x, w) + b - y");
     BOOST_TEST(ctgrad::to_string(d_loss_w) == "(dot(x, w) + b - y) * x");
     BOOST_TEST(ctgrad::to_string(d2_loss_b) == "1");
+}
+
+BOOST_AUTO_TEST_CASE(second_derivatives_print_like_the_math) {
+    BOOST_TEST(ctgrad::to_string(hvp) == "dot(x, v) * x");
+    BOOST_TEST(ctgrad::to_string(ctgrad::d(ctgrad::sum(w * ctgrad::dot(x, w)), w)) == "dot(x, w) + sum(w) * x");
+    // Runtime numbers: two subtrees of one type, one chain term each (their values differ).
+    const auto e = ctgrad::sum(w * (0.5 * ctgrad::dot(x, w)) + x * (0.25 * ctgrad::dot(x, w)));
+    BOOST_TEST(ctgrad::to_string(ctgrad::d(e, w)) == "0.5 * dot(x, w) + sum(w) * 0.5 * x + sum(x) * 0.25 * x");
 }
 
 BOOST_AUTO_TEST_CASE(printing_uses_minimal_parentheses) {

@@ -26,6 +26,7 @@
 #include "ctgrad/nn/losses.hpp"
 #include "ctgrad/nn/model.hpp"
 #include "ctgrad/optim/clip.hpp"
+#include "ctgrad/optim/newton.hpp"
 #include "ctgrad/optim/sgd.hpp"
 #include "ctgrad/symbolic/derivative.hpp"
 #include "ctgrad/symbolic/grad.hpp"

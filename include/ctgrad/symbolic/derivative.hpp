@@ -15,20 +15,24 @@ template <class E, class S>
 constexpr auto derive_any(const E& e, const S& s) {
     if constexpr (!depends_on_v<E, S>) {
         return zero_t{};
-    } else if constexpr (is_symbol_v<E>) {
-        return one_t{}; // E is S itself; by a vector symbol this is the element-wise 1
+    } else if constexpr (!is_node_v<E>) {
+        return one_t{}; // a leaf that depends on S is S (by a vector symbol, the element-wise 1)
     } else {
-        // By a vector w, an element-wise node's derivative is taken element by element. That
-        // is exact unless a scalar child depends on w (as in w * dot(x, w)): then element i
-        // depends on every w[j] and the Jacobian is not diagonal.
+        // By a vector w, a vector node's derivative is taken element by element. That is
+        // exact unless a scalar child depends on w (as in w * dot(x, w)): then element i
+        // depends on every w[j] and the Jacobian is not diagonal. Reductions never get here
+        // with such a body (rules_reductions.hpp applies the chain rule through the scalar
+        // first), so only d(vector expression, w) written by a user does. Conditions are
+        // exempt: select differentiates its branches, never its condition.
         if constexpr (is_vector_v<S> && is_vector_v<E>) {
             constexpr bool scalar_child_depends_on_w = []<class Tag, class... Cs>(std::type_identity<node<Tag, Cs...>>) {
-                return ((!is_vector_v<Cs> && depends_on_v<Cs, S>) || ...);
+                return ((!is_vector_v<Cs> && !is_condition_v<Cs> && depends_on_v<Cs, S>) || ...);
             }(std::type_identity<E>{});
             static_assert(!scalar_child_depends_on_w,
-                          "ctgrad::d(e, w): w is a vector symbol and e multiplies a vector by a scalar that "
-                          "itself depends on w (a reduction over w nested in a vector expression); this "
-                          "Jacobian is not diagonal and is not supported");
+                          "ctgrad::d(e, w): e is a vector expression that multiplies by a scalar depending on the "
+                          "vector symbol w (as in w * dot(x, w)); its Jacobian is not diagonal, so it is not an "
+                          "expression: differentiate a scalar instead, e.g. d(sum(e), w), or for a "
+                          "Hessian-vector product d(dot(d(loss, w), v), w)");
         }
         return derive(e, s);
     }
