@@ -85,8 +85,8 @@ hand_result hand_fit(const ctgrad::data::dataset<double>& data, ctgrad::data::ra
 }
 
 auto make_data() { return ctgrad::data::synthetic_regression_data({2, -3.4}, 4.2, {.seed = seed}); }
-// The loader's shuffle stream (dataset.hpp seeds it this way).
-ctgrad::data::random_engine loader_shuffles() { return ctgrad::data::random_engine(seed ^ 0x9e3779b97f4a7c15ULL); }
+// The loader's shuffle stream.
+ctgrad::data::random_engine loader_shuffles() { return ctgrad::data::random_engine(ctgrad::data::shuffle_seed(seed)); }
 
 double ctgrad_fit(ctgrad::data::regression_data<double>& data, scratch& model) {
     const auto h = ctgrad::trainer({.max_epochs = epochs}).fit(model, data);

@@ -23,6 +23,11 @@ struct split_options {
     std::uint64_t seed = 0;      ///< seeds the training loader's shuffles
 };
 
+/// The seed of a dataset's training shuffles, from split_options::seed. The shuffles get
+/// their own stream, so they do not depend on how many numbers generating the data took; a
+/// hand-written loop that replays a dataset's batch order seeds its engine with this.
+inline std::uint64_t shuffle_seed(std::uint64_t seed) noexcept { return seed ^ 0x9e3779b97f4a7c15ULL; }
+
 template <class T>
 class dataset {
     static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "ctgrad::data::dataset<T>: T is float or double");
@@ -69,10 +74,6 @@ public:
     [[nodiscard]] minibatch_loader<T>& val_dataloader() noexcept { return m_val; }
 
 private:
-    // The training shuffles get their own stream, so they do not depend on how many
-    // numbers generating the data took.
-    static std::uint64_t shuffle_seed(std::uint64_t seed) { return seed ^ 0x9e3779b97f4a7c15ULL; }
-
     example_range<T> range(std::size_t first, std::size_t count) const {
         const std::size_t n = m_targets.size();
         first = std::min(first, n);
