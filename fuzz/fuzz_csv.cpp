@@ -4,47 +4,26 @@
 // ctgrad::invalid_argument from its own checks; a crash, a sanitizer report, any other
 // exception, an error from the inner dataset's checks (which the CSV layer must have caught
 // first) or a dataset that breaks its invariants is a finding.
+#include "dataset_invariants.hpp"
+
 #include <ctgrad/data/csv.hpp>
 
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <string>
 #include <string_view>
 
 namespace {
-
-[[noreturn]] void finding(const char* what, const std::string& detail) {
-    std::fprintf(stderr, "fuzz_csv: %s: %s\n", what, detail.c_str());
-    std::abort();
-}
 
 template <class T>
 void check(std::string_view text, const ctgrad::data::csv_options& options) {
     try {
         auto d = ctgrad::data::csv_dataset_from_string<T>(text, options, "fuzz.csv");
-        if (d.size() == 0 || d.num_features() == 0) finding("empty dataset", "");
-        if (d.feature_names().size() != d.num_features()) finding("names", "one per feature expected");
-        if (d.num_train() + d.num_val() != d.size()) finding("split", "rows lost");
-        for (auto v : d.features())
-            if (!std::isfinite(v)) finding("features", "not finite");
-        for (auto v : d.targets())
-            if (!std::isfinite(v)) finding("targets", "not finite");
-        for (std::size_t j = 0; j < d.num_features(); ++j)
-            if (!std::isfinite(d.feature_means()(j)) || !(d.feature_scales()(j) > 0)) finding("statistics", d.feature_names()[j]);
-        auto& train = d.train_dataloader();
-        train.start_epoch();
-        std::size_t seen = 0;
-        for (std::size_t i = 0; i < train.size(); ++i) seen += train.batch(i).size();
-        if (seen != d.num_train()) finding("loader", "examples lost");
+        fuzz::check_invariants("fuzz_csv", d);
     } catch (const ctgrad::data_error& e) {
-        if (std::string_view(e.what()).substr(0, 27) != "ctgrad::data::csv_dataset: ") finding("data_error from elsewhere", e.what());
+        if (!fuzz::comes_from(e.what(), "ctgrad::data::csv_dataset")) fuzz::finding("fuzz_csv", "data_error from elsewhere", e.what());
     } catch (const ctgrad::invalid_argument& e) {
-        const std::string_view what = e.what();
-        if (what.substr(0, 27) != "ctgrad::data::csv_dataset: " && what.substr(0, 22) != "ctgrad::data::column: ")
-            finding("invalid_argument from elsewhere", e.what());
+        if (!fuzz::comes_from(e.what(), "ctgrad::data::csv_dataset") && !fuzz::comes_from(e.what(), "ctgrad::data::column"))
+            fuzz::finding("fuzz_csv", "invalid_argument from elsewhere", e.what());
     }
 }
 

@@ -3,39 +3,26 @@
 // set (to bits 3-4), bit 5 standardize, bit 6 float. The rest is the file. npy_dataset may
 // only throw ctgrad::data_error or ctgrad::invalid_argument from its own checks; a crash, a
 // sanitizer report, any other exception or a dataset that breaks its invariants is a finding.
+#include "dataset_invariants.hpp"
+
 #include <ctgrad/data/npy.hpp>
 
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <string>
 #include <string_view>
 
 namespace {
-
-[[noreturn]] void finding(const char* what, const std::string& detail) {
-    std::fprintf(stderr, "fuzz_npy: %s: %s\n", what, detail.c_str());
-    std::abort();
-}
 
 template <class T>
 void check(std::string_view bytes, const ctgrad::data::npy_options& options) {
     try {
         auto d = ctgrad::data::npy_dataset_from_bytes<T>(bytes, options, "fuzz.npy");
-        if (d.size() == 0 || d.num_features() == 0) finding("empty dataset", "");
-        if (d.feature_names().size() != d.num_features()) finding("names", "one per feature expected");
-        if (d.num_train() + d.num_val() != d.size()) finding("split", "rows lost");
-        for (auto v : d.features())
-            if (!std::isfinite(v)) finding("features", "not finite");
-        for (auto v : d.targets())
-            if (!std::isfinite(v)) finding("targets", "not finite");
+        fuzz::check_invariants("fuzz_npy", d);
     } catch (const ctgrad::data_error& e) {
-        if (std::string_view(e.what()).substr(0, 27) != "ctgrad::data::npy_dataset: ") finding("data_error from elsewhere", e.what());
+        if (!fuzz::comes_from(e.what(), "ctgrad::data::npy_dataset")) fuzz::finding("fuzz_npy", "data_error from elsewhere", e.what());
     } catch (const ctgrad::invalid_argument& e) {
-        if (std::string_view(e.what()).substr(0, 27) != "ctgrad::data::npy_dataset: ")
-            finding("invalid_argument from elsewhere", e.what());
+        if (!fuzz::comes_from(e.what(), "ctgrad::data::npy_dataset"))
+            fuzz::finding("fuzz_npy", "invalid_argument from elsewhere", e.what());
     }
 }
 
