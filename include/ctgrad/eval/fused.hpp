@@ -5,6 +5,8 @@
 
 #include "ctgrad/error.hpp"
 #include "ctgrad/eval/fused_kernel.hpp"
+#include "ctgrad/eval/hoisted_eval.hpp"
+#include "ctgrad/eval/summed_form.hpp"
 #include "ctgrad/symbolic/derivative.hpp"
 
 #include <algorithm>
@@ -167,7 +169,14 @@ T value_and_grad(const Loss& loss, const parameter_store<T, P...>& params, const
 
         const detail::slotted_expression<Loss, T> slotted(loss);
         using E = std::remove_cvref_t<decltype(slotted.m_expression)>;
-        using entries = detail::plan_entries_t<E, decltype(detail::derive_any(E{}, P{}))...>;
+        // The loss and each partial as the kernel sums them (summed_form.hpp): mean(G) =
+        // coefficient * mean(per_example) + once, where only per_example is computed for
+        // every example; the coefficient and the once part depend on no input.
+        using loss_form = detail::summed_form<E>;
+        using entries = detail::plan_entries_t<
+            typename loss_form::per_example, typename detail::summed_form<decltype(detail::derive_any(E{}, P{}))>::per_example...,
+            typename loss_form::coefficient, typename detail::summed_form<decltype(detail::derive_any(E{}, P{}))>::coefficient...,
+            typename loss_form::once, typename detail::summed_form<decltype(detail::derive_any(E{}, P{}))>::once...>;
         using inputs_type = detail::kernel_inputs<params_type, batch_type, slotted.count, entries>;
         inputs_type in{params, batch, slotted.numbers()};
         detail::prepare_inputs<entries>(in);
@@ -202,28 +211,40 @@ T value_and_grad(const Loss& loss, const parameter_store<T, P...>& params, const
 
         detail::run_plan<entries>(in, batch.examples(), [&](const auto& ev) {
             if constexpr (simd::is_batch_v<typename std::remove_cvref_t<decltype(ev)>::lane_type>)
-                sums.m_loss += ev.template block_sum<E>();
+                sums.m_loss += ev.template block_sum<typename loss_form::per_example>();
             else
-                sums.m_loss_tail += ev.template block_sum<E>();
-            (detail::accumulate_partial<decltype(detail::derive_any(E{}, P{})), P, detail::list_index_v<param_list, P>>(
-                 ev, sums, outs[detail::list_index_v<param_list, P>], lengths[detail::list_index_v<param_list, P>]),
+                sums.m_loss_tail += ev.template block_sum<typename loss_form::per_example>();
+            (detail::accumulate_partial<typename detail::summed_form<decltype(detail::derive_any(E{}, P{}))>::per_example, P,
+                                        detail::list_index_v<param_list, P>>(ev, sums, outs[detail::list_index_v<param_list, P>],
+                                                                             lengths[detail::list_index_v<param_list, P>]),
              ...);
         });
 
+        // The coefficients and the parts that depend on no input, once (hoisted_eval.hpp).
         const T scale = T(1) / static_cast<T>(batch.examples());
         detail::for_each_type(param_list{}, [&](auto symbol, auto index) {
             using S = typename decltype(symbol)::type;
+            using form = detail::summed_form<decltype(detail::derive_any(E{}, S{}))>;
+            const T factor = detail::hoisted_scalar<typename form::coefficient, entries>(in) * scale;
             if constexpr (S::is_vector) {
                 T* out = grads[S{}].data();
                 const std::size_t length = grads[S{}].size();
                 const std::size_t whole = length - length % sums.lanes;
                 for (std::size_t j = whole; j < length; ++j) out[j] += simd::sum_lanes(sums.m_rest[index][j - whole]);
-                for (std::size_t j = 0; j < length; ++j) out[j] *= scale;
+                if constexpr (std::is_same_v<typename form::once, zero_t>) {
+                    for (std::size_t j = 0; j < length; ++j) out[j] *= factor;
+                } else {
+                    for (std::size_t j = 0; j < length; ++j)
+                        out[j] = out[j] * factor + detail::hoisted_element<typename form::once, entries>(in, j);
+                }
             } else {
-                grads[S{}] = (simd::sum_lanes(sums.m_scalar[index]) + sums.m_scalar_tail[index]) * scale;
+                grads[S{}] = (simd::sum_lanes(sums.m_scalar[index]) + sums.m_scalar_tail[index]) * factor +
+                             detail::hoisted_scalar<typename form::once, entries>(in);
             }
         });
-        return (simd::sum_lanes(sums.m_loss) + sums.m_loss_tail) * scale;
+        return (simd::sum_lanes(sums.m_loss) + sums.m_loss_tail) *
+                   (detail::hoisted_scalar<typename loss_form::coefficient, entries>(in) * scale) +
+               detail::hoisted_scalar<typename loss_form::once, entries>(in);
     }
 }
 
