@@ -75,14 +75,21 @@ std::size_t widest(const Inputs& in) {
 }
 
 /// Runs the plan over the whole batch: blocks of fused_block_groups lane groups, then single
-/// lane groups, then the scalar tail (fewer examples than one lane group).
-template <class Entries, class Inputs, class OnBlock>
+/// lane groups, then the scalar tail (fewer examples than one lane group). The blocks copy
+/// the rows of the inputs in Packed (read again after the reductions) when those rows
+/// collide in the caches.
+template <class Entries, class Packed = type_list<>, class Inputs, class OnBlock>
 void run_plan(const Inputs& in, std::size_t examples, OnBlock&& on_block) {
     using T = typename Inputs::value_type;
     using V = simd::batch<T>;
-    std::size_t done = wants_prefetch(widest(in))
-                           ? for_each_block<V, fused_block_groups, true, Entries>(in, 0, examples, on_block)
-                           : for_each_block<V, fused_block_groups, false, Entries>(in, 0, examples, on_block);
+    constexpr std::size_t K = fused_block_groups;
+    std::size_t done = 0;
+    if (!wants_prefetch(widest(in)))
+        done = for_each_block<V, K, false, Entries>(in, 0, examples, on_block);
+    else if (Packed::size > 0 && packing_pays<V, K, Packed>(in))
+        done = for_each_block<V, K, true, Entries, Packed>(in, 0, examples, on_block);
+    else
+        done = for_each_block<V, K, true, Entries>(in, 0, examples, on_block);
     done = for_each_block<V, 1, false, Entries>(in, done, examples, on_block);
     for_each_block<T, 1, false, Entries>(in, done, examples, on_block);
 }
@@ -200,7 +207,8 @@ T value_and_grad(const Loss& loss, const parameter_store<T, P...>& params, const
             else return std::size_t{0};
         }()...};
 
-        detail::run_plan<entries>(in, batch.examples(), [&](const auto& ev) {
+        using packed = detail::packed_inputs_t<entries, decltype(detail::derive_any(E{}, P{}))...>;
+        detail::run_plan<entries, packed>(in, batch.examples(), [&](const auto& ev) {
             if constexpr (simd::is_batch_v<typename std::remove_cvref_t<decltype(ev)>::lane_type>)
                 sums.m_loss += ev.template block_sum<E>();
             else
