@@ -5,7 +5,9 @@
 // of the same data laid out contiguously (where the kernel does not copy), which the law
 // tests compare with the scalar evaluator. The laws' strides (m <= 300) never trigger the
 // copy, hence this file: one block, two blocks, blocks plus lane groups plus the scalar tail,
-// an input read by several reductions, and two packed inputs of different lengths.
+// an input read by several reductions, and two packed inputs of different lengths. Large
+// batches of 64 or more features run in wide blocks of 8 lane groups (then 4, then 1): those
+// are checked here too, against the loop a user writes, with and without the copy.
 #define BOOST_TEST_MODULE ctgrad_fused_packing
 #define BOOST_TEST_DYN_LINK
 #include <boost/test/unit_test.hpp>
@@ -175,6 +177,50 @@ BOOST_AUTO_TEST_CASE(two_packed_inputs_of_different_lengths) {
         for (std::size_t j = 0; j < 33; ++j) BOOST_TEST(spread_grads[w](j) == gw[j] / double(m), boost::test_tools::tolerance(1e-12));
         for (std::size_t j = 0; j < 12; ++j) BOOST_TEST(spread_grads[v](j) == gv[j] / double(m), boost::test_tools::tolerance(1e-12));
     }
+}
+
+template <class T>
+void check_wide_blocks() {
+    const auto loss = ctgrad::square(ctgrad::dot(x, w) + b - y) / 2_c;
+    const std::size_t lanes = ctgrad::simd::batch<T>::size;
+    // Wide blocks need at least 16 of them; then a 4-group block, a lone lane group, a tail.
+    const std::size_t m = 17 * ctgrad::detail::wide_block_groups * lanes + ctgrad::fused_block_groups * lanes + lanes + 3;
+    std::mt19937_64 rng(13);
+    for (std::size_t d : {64, 100}) {
+        const layouts<T> X(d, m, rng);
+        const std::vector<T> Y = random_vector<T>(m, 1.0, rng);
+        const auto params = ctgrad::make_parameters<T>(w = random_vector<T>(d, 0.5 / std::sqrt(double(d)), rng), b = T(0.25));
+        auto dense_grads = params.zeros_like();
+        auto spread_grads = params.zeros_like();
+        const T dense = ctgrad::value_and_grad(loss, params, ctgrad::make_batch(x = X.dense(), y = Y), dense_grads);
+        const T spread = ctgrad::value_and_grad(loss, params, ctgrad::make_batch(x = X.spread(), y = Y), spread_grads);
+        const std::string where = std::string("wide blocks") + (std::is_same_v<T, float> ? " <float>" : " <double>") +
+                                  " d=" + std::to_string(d) + " m=" + std::to_string(m);
+        require_identical<T>(dense_grads, spread_grads, dense, spread, where);
+
+        double total = 0, gb = 0, scale = 0;
+        std::vector<double> gw(d, 0.0);
+        for (std::size_t i = 0; i < m; ++i) {
+            double r = double(params[b]) - double(Y[i]);
+            for (std::size_t j = 0; j < d; ++j) r += double(X.contiguous[j * m + i]) * double(params[w](j));
+            total += r * r / 2;
+            gb += r;
+            scale += std::abs(r);
+            for (std::size_t j = 0; j < d; ++j) gw[j] += r * double(X.contiguous[j * m + i]);
+        }
+        // Within the laws' tolerance, relative to the mean magnitude of the summed terms.
+        const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-12;
+        const double n = double(m);
+        BOOST_TEST(std::abs(double(dense) - total / n) <= tol * total / n, where << ": loss " << dense << " vs " << total / n);
+        BOOST_TEST(std::abs(double(dense_grads[b]) - gb / n) <= tol * scale / n, where << ": d/db");
+        for (std::size_t j = 0; j < d; ++j)
+            BOOST_TEST(std::abs(double(dense_grads[w](j)) - gw[j] / n) <= tol * 4 * scale / n, where << ": d/dw[" << j << "]");
+    }
+}
+
+BOOST_AUTO_TEST_CASE(wide_blocks_then_narrow_ones_then_the_tail) {
+    check_wide_blocks<double>();
+    check_wide_blocks<float>();
 }
 
 BOOST_AUTO_TEST_CASE(value_alone_is_unchanged_by_the_stride) {
