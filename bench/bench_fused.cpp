@@ -5,8 +5,11 @@
 //   hand_scalar_loop       a plain loop over examples, as a C++ user writes it
 //   xtensor_two_pass       what an xtensor user writes: residuals, then loss and gradient
 //   read_probe             a SIMD sum over the same bytes (X and Y): the read bandwidth
-// for d in {2, 16, 128, 1024} x m in {32, 256, 4096} (double), and a full batch of
-// >= 256 MiB of X per d (double and float).
+// for d in {2, 16, 128, 1024} x m in {32, 256, 4096} (double), a full batch of
+// >= 256 MiB of X per d (double and float; m a power of two, so the rows of a block collide
+// in the caches), and the two full batches that issue 6 compares with PyTorch, named
+// <T>/issue6/...: n = 10^6 at d = 128 (X is 1 GiB in double) and n = 2 * 10^7 at d = 2
+// (select them with --benchmark_filter=issue6).
 //
 // Each benchmark reports, besides its time:
 //   examples/s    examples per second (a rate)
@@ -66,8 +69,9 @@ using clock_type = std::chrono::steady_clock;
 }
 
 // ---------------------------------------------------------------------------------------
-// Data, one configuration at a time (the full batches are 256 MiB each: a one-slot cache per
-// number type keeps the process well under 1 GiB whatever the order).
+// Data, one configuration at a time (the full batches are 256 MiB to 1 GiB each: a one-slot
+// cache per number type, emptied for both types whenever a new configuration is set up, keeps
+// one configuration's data alive at a time whatever the order).
 
 template <class T>
 using params_t = decltype(ctgrad::make_parameters<T>(w = std::vector<T>{}, b = T(0)));
@@ -217,7 +221,9 @@ template <class T>
 config<T>& setup(std::size_t d, std::size_t m) {
     auto& s = slot<T>();
     if (s && s->d == d && s->m == m) return *s;
-    s.reset(); // free the previous configuration before allocating the next
+    // Free the previous configuration, of either type, before allocating the next.
+    slot<double>().reset();
+    slot<float>().reset();
     auto c = std::make_unique<config<T>>();
     c->d = d;
     c->m = m;
@@ -345,8 +351,8 @@ std::int64_t full_m(std::int64_t d) {
 }
 
 template <class T>
-void register_config(const std::string& type, std::int64_t d, std::int64_t m) {
-    const std::string suffix = "<" + type + ">";
+void register_config(const std::string& type, std::int64_t d, std::int64_t m, const std::string& tag = "") {
+    const std::string suffix = "<" + type + ">" + tag;
     auto add = [&](const std::string& name, void (*fn)(benchmark::State&)) {
         benchmark::RegisterBenchmark((name + suffix).c_str(), fn)->Args({d, m})->ArgNames({"d", "m"})->UseRealTime()->Unit(
             m >= 1 << 15 ? benchmark::kMillisecond : benchmark::kNanosecond);
@@ -364,6 +370,11 @@ const bool registered = [] {
         for (auto m : small_m) register_config<double>("double", d, m);
     for (auto d : small_d) register_config<double>("double", d, full_m<double>(d));
     for (auto d : small_d) register_config<float>("float", d, full_m<float>(d));
+    // Issue 6's sizes, as in its PyTorch script.
+    register_config<double>("double", 128, 1'000'000, "/issue6");
+    register_config<double>("double", 2, 20'000'000, "/issue6");
+    register_config<float>("float", 128, 1'000'000, "/issue6");
+    register_config<float>("float", 2, 20'000'000, "/issue6");
     return true;
 }();
 

@@ -1,0 +1,235 @@
+// The fused kernel's packed path: when the rows of a block collide in the caches (a
+// feature-major stride that is a multiple of 64 KiB, as with m a power of two), the first
+// reduction that reads an input vector copies the block's rows, and the gradient reads the
+// copy. The copy changes no arithmetic, so the packed results must equal, bit for bit, those
+// of the same data laid out contiguously (where the kernel does not copy), which the law
+// tests compare with the scalar evaluator. The laws' strides (m <= 300) never trigger the
+// copy, hence this file: one block, two blocks, blocks plus lane groups plus the scalar tail,
+// an input read by several reductions, and two packed inputs of different lengths. Large
+// batches of 64 or more features run in wide blocks of 8 lane groups (then 4, then 1): those
+// are checked here too, against the loop a user writes, with and without the copy.
+#define BOOST_TEST_MODULE ctgrad_fused_packing
+#define BOOST_TEST_DYN_LINK
+#include <boost/test/unit_test.hpp>
+
+#include <ctgrad/ctgrad.hpp>
+#include <ctgrad/eval/fused.hpp>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+using namespace ctgrad::literals;
+
+namespace {
+
+constexpr ctgrad::input_vec<"x"> x;
+constexpr ctgrad::input_vec<"z"> z;
+constexpr ctgrad::input<"y"> y;
+constexpr ctgrad::param_vec<"w"> w;
+constexpr ctgrad::param_vec<"v"> v;
+constexpr ctgrad::param<"b"> b;
+
+/// A stride of 64 KiB of T: every row of a block starts in the same cache sets.
+template <class T>
+constexpr std::size_t colliding_stride = 65536 / sizeof(T);
+
+/// Feature-major data twice: contiguous (stride m) and a colliding stride apart.
+template <class T>
+struct layouts {
+    std::size_t d, m;
+    std::vector<T> contiguous, strided;
+
+    layouts(std::size_t features, std::size_t examples, std::mt19937_64& rng)
+        : d(features), m(examples), contiguous(features * examples), strided(features * colliding_stride<T>) {
+        std::normal_distribution<double> normal(0.0, 1.0);
+        for (std::size_t j = 0; j < d; ++j)
+            for (std::size_t i = 0; i < m; ++i) {
+                const T value = static_cast<T>(normal(rng));
+                contiguous[j * m + i] = value;
+                strided[j * colliding_stride<T> + i] = value;
+            }
+    }
+    [[nodiscard]] ctgrad::feature_major_view<T> dense() const { return {contiguous.data(), d, m, m}; }
+    [[nodiscard]] ctgrad::feature_major_view<T> spread() const { return {strided.data(), d, m, colliding_stride<T>}; }
+};
+
+template <class T>
+std::vector<T> random_vector(std::size_t n, double scale, std::mt19937_64& rng) {
+    std::normal_distribution<double> normal(0.0, scale);
+    std::vector<T> out(n);
+    for (auto& e : out) e = static_cast<T>(normal(rng));
+    return out;
+}
+
+template <class T, class Store>
+void require_identical(const Store& a, const Store& b, T value_a, T value_b, const std::string& where) {
+    BOOST_TEST(value_a == value_b, where << ": loss " << value_a << " vs " << value_b);
+    a.for_each([&](auto symbol, const auto& ga) {
+        const auto& gb = b[symbol];
+        const std::string name(decltype(symbol)::name.view());
+        if constexpr (std::is_arithmetic_v<std::remove_cvref_t<decltype(ga)>>) {
+            BOOST_TEST(ga == gb, where << ": d/d" << name << " " << ga << " vs " << gb);
+        } else {
+            BOOST_REQUIRE_EQUAL(ga.size(), gb.size());
+            for (std::size_t j = 0; j < ga.size(); ++j)
+                BOOST_TEST(ga(j) == gb(j), where << ": d/d" << name << "[" << j << "] " << ga(j) << " vs " << gb(j));
+        }
+    });
+}
+
+/// Batch sizes that cover one block, two blocks, and blocks followed by single lane groups
+/// and the scalar tail, for the widest SIMD type of the build.
+template <class T>
+std::vector<std::size_t> batch_sizes() {
+    const std::size_t block = ctgrad::fused_block_groups * ctgrad::simd::batch<T>::size;
+    const std::size_t lanes = ctgrad::simd::batch<T>::size;
+    return {block, 2 * block, 3 * block + lanes + 1, 5 * block + 3 * lanes + lanes - 1};
+}
+
+template <class T, class Loss>
+void check_one_input(const std::string& name, const Loss& loss) {
+    std::mt19937_64 rng(std::hash<std::string>{}(name));
+    for (std::size_t d : {9, 16, 33, 70}) {
+        for (std::size_t m : batch_sizes<T>()) {
+            const layouts<T> X(d, m, rng);
+            std::vector<T> Y = random_vector<T>(m, 1.0, rng);
+            for (auto& e : Y) e = std::abs(e) + T(0.5); // positive, for losses that divide by y
+            const auto params = ctgrad::make_parameters<T>(w = random_vector<T>(d, 0.5 / std::sqrt(double(d)), rng), b = T(0.25));
+            auto dense_grads = params.zeros_like();
+            auto spread_grads = params.zeros_like();
+            const T dense = ctgrad::value_and_grad(loss, params, ctgrad::make_batch(x = X.dense(), y = Y), dense_grads);
+            const T spread = ctgrad::value_and_grad(loss, params, ctgrad::make_batch(x = X.spread(), y = Y), spread_grads);
+            const std::string where =
+                name + (std::is_same_v<T, float> ? " <float>" : " <double>") + " d=" + std::to_string(d) + " m=" + std::to_string(m);
+            require_identical<T>(dense_grads, spread_grads, dense, spread, where);
+        }
+    }
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(the_strides_used_here_collide_and_those_of_the_laws_do_not) {
+    // Otherwise the comparisons below would compare the unpacked path with itself.
+    BOOST_TEST(ctgrad::detail::lines_per_set(65536, 9, 256) > ctgrad::detail::cache_ways_per_block);
+    BOOST_TEST(ctgrad::detail::lines_per_set(300 * 8, 70, 256) <= ctgrad::detail::cache_ways_per_block);
+    // m = 10^6 doubles at d = 128 (issue 6's size): rows spread over the sets, no copy.
+    BOOST_TEST(ctgrad::detail::lines_per_set(8'000'000, 128, 256) <= ctgrad::detail::cache_ways_per_block);
+    // m = 2^18 doubles at d = 128 (the benchmark's full batch): every row in one set.
+    BOOST_TEST(ctgrad::detail::lines_per_set(std::size_t(8) << 18, 128, 256) == 128u);
+}
+
+BOOST_AUTO_TEST_CASE(d2l_squared_loss) {
+    const auto loss = ctgrad::square(ctgrad::dot(x, w) + b - y) / 2_c;
+    check_one_input<double>("d2l", loss);
+    check_one_input<float>("d2l", loss);
+}
+
+BOOST_AUTO_TEST_CASE(an_input_read_by_several_reductions_and_inside_element_wise_bodies) {
+    // x is packed by dot(x, w), the first reduction that reads it; sum(square(x)) and
+    // sum(x + b) then read the copy, as do the partials.
+    const auto loss = ctgrad::dot(x, w) / (1_c + ctgrad::sum(ctgrad::square(x))) - y / b +
+                      ctgrad::sign(ctgrad::dot(x, w)) * ctgrad::sum(x + b) +
+                      ctgrad::dot(ctgrad::select(x > 0_c, x, 0_c), ctgrad::exp(-ctgrad::abs(w)));
+    check_one_input<double>("several_reductions", loss);
+    check_one_input<float>("several_reductions", loss);
+}
+
+BOOST_AUTO_TEST_CASE(huber_loss) {
+    const auto r = ctgrad::dot(x, w) + b - y;
+    const auto loss = ctgrad::select(ctgrad::abs(r) <= 1_c, ctgrad::square(r) / 2_c, ctgrad::abs(r) - ctgrad::c<1, 2>);
+    check_one_input<double>("huber", loss);
+    check_one_input<float>("huber", loss);
+}
+
+BOOST_AUTO_TEST_CASE(two_packed_inputs_of_different_lengths) {
+    using T = double;
+    const auto loss = ctgrad::square(ctgrad::dot(x, w) + ctgrad::dot(z, v) + b - y) / 2_c;
+    std::mt19937_64 rng(7);
+    for (std::size_t m : batch_sizes<T>()) {
+        const layouts<T> X(33, m, rng);
+        const layouts<T> Z(12, m, rng);
+        const std::vector<T> Y = random_vector<T>(m, 1.0, rng);
+        const auto params = ctgrad::make_parameters<T>(w = random_vector<T>(33, 0.2, rng), v = random_vector<T>(12, 0.2, rng),
+                                                       b = T(-0.5));
+        auto dense_grads = params.zeros_like();
+        auto spread_grads = params.zeros_like();
+        const T dense = ctgrad::value_and_grad(loss, params, ctgrad::make_batch(x = X.dense(), z = Z.dense(), y = Y), dense_grads);
+        const T spread =
+            ctgrad::value_and_grad(loss, params, ctgrad::make_batch(x = X.spread(), z = Z.spread(), y = Y), spread_grads);
+        require_identical<T>(dense_grads, spread_grads, dense, spread, "two inputs m=" + std::to_string(m));
+
+        // And against the loop a user would write, so that both paths are checked.
+        double total = 0, gb = 0;
+        std::vector<double> gw(33, 0.0), gv(12, 0.0);
+        for (std::size_t i = 0; i < m; ++i) {
+            double r = params[b] - Y[i];
+            for (std::size_t j = 0; j < 33; ++j) r += X.contiguous[j * m + i] * params[w](j);
+            for (std::size_t j = 0; j < 12; ++j) r += Z.contiguous[j * m + i] * params[v](j);
+            total += r * r / 2;
+            gb += r;
+            for (std::size_t j = 0; j < 33; ++j) gw[j] += r * X.contiguous[j * m + i];
+            for (std::size_t j = 0; j < 12; ++j) gv[j] += r * Z.contiguous[j * m + i];
+        }
+        BOOST_TEST(spread == total / double(m), boost::test_tools::tolerance(1e-12));
+        BOOST_TEST(spread_grads[b] == gb / double(m), boost::test_tools::tolerance(1e-12));
+        for (std::size_t j = 0; j < 33; ++j) BOOST_TEST(spread_grads[w](j) == gw[j] / double(m), boost::test_tools::tolerance(1e-12));
+        for (std::size_t j = 0; j < 12; ++j) BOOST_TEST(spread_grads[v](j) == gv[j] / double(m), boost::test_tools::tolerance(1e-12));
+    }
+}
+
+template <class T>
+void check_wide_blocks() {
+    const auto loss = ctgrad::square(ctgrad::dot(x, w) + b - y) / 2_c;
+    const std::size_t lanes = ctgrad::simd::batch<T>::size;
+    // Wide blocks need at least 16 of them; then a 4-group block, a lone lane group, a tail.
+    const std::size_t m = 17 * ctgrad::detail::wide_block_groups * lanes + ctgrad::fused_block_groups * lanes + lanes + 3;
+    std::mt19937_64 rng(13);
+    for (std::size_t d : {64, 100}) {
+        const layouts<T> X(d, m, rng);
+        const std::vector<T> Y = random_vector<T>(m, 1.0, rng);
+        const auto params = ctgrad::make_parameters<T>(w = random_vector<T>(d, 0.5 / std::sqrt(double(d)), rng), b = T(0.25));
+        auto dense_grads = params.zeros_like();
+        auto spread_grads = params.zeros_like();
+        const T dense = ctgrad::value_and_grad(loss, params, ctgrad::make_batch(x = X.dense(), y = Y), dense_grads);
+        const T spread = ctgrad::value_and_grad(loss, params, ctgrad::make_batch(x = X.spread(), y = Y), spread_grads);
+        const std::string where = std::string("wide blocks") + (std::is_same_v<T, float> ? " <float>" : " <double>") +
+                                  " d=" + std::to_string(d) + " m=" + std::to_string(m);
+        require_identical<T>(dense_grads, spread_grads, dense, spread, where);
+
+        double total = 0, gb = 0, scale = 0;
+        std::vector<double> gw(d, 0.0);
+        for (std::size_t i = 0; i < m; ++i) {
+            double r = double(params[b]) - double(Y[i]);
+            for (std::size_t j = 0; j < d; ++j) r += double(X.contiguous[j * m + i]) * double(params[w](j));
+            total += r * r / 2;
+            gb += r;
+            scale += std::abs(r);
+            for (std::size_t j = 0; j < d; ++j) gw[j] += r * double(X.contiguous[j * m + i]);
+        }
+        // Within the laws' tolerance, relative to the mean magnitude of the summed terms.
+        const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-12;
+        const double n = double(m);
+        BOOST_TEST(std::abs(double(dense) - total / n) <= tol * total / n, where << ": loss " << dense << " vs " << total / n);
+        BOOST_TEST(std::abs(double(dense_grads[b]) - gb / n) <= tol * scale / n, where << ": d/db");
+        for (std::size_t j = 0; j < d; ++j)
+            BOOST_TEST(std::abs(double(dense_grads[w](j)) - gw[j] / n) <= tol * 4 * scale / n, where << ": d/dw[" << j << "]");
+    }
+}
+
+BOOST_AUTO_TEST_CASE(wide_blocks_then_narrow_ones_then_the_tail) {
+    check_wide_blocks<double>();
+    check_wide_blocks<float>();
+}
+
+BOOST_AUTO_TEST_CASE(value_alone_is_unchanged_by_the_stride) {
+    // value() packs nothing (no partial reads x again); its result must not depend on the stride.
+    const auto loss = ctgrad::square(ctgrad::dot(x, w) + b - y) / 2_c;
+    std::mt19937_64 rng(11);
+    const layouts<double> X(40, 200, rng);
+    const std::vector<double> Y = random_vector<double>(200, 1.0, rng);
+    const auto params = ctgrad::make_parameters<double>(w = random_vector<double>(40, 0.2, rng), b = 0.0);
+    BOOST_TEST(ctgrad::value(loss, params, ctgrad::make_batch(x = X.dense(), y = Y)) ==
+               ctgrad::value(loss, params, ctgrad::make_batch(x = X.spread(), y = Y)));
+}
