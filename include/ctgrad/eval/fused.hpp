@@ -238,7 +238,10 @@ T value_and_grad(const Loss& loss, const parameter_store<T, P...>& params, const
             else return std::size_t{0};
         }()...};
 
-        using packed = detail::packed_inputs_t<entries, decltype(detail::derive_any(E{}, P{}))...>;
+        // The inputs the summed partials read again after the reductions (copied per block
+        // when their rows collide in the caches: fused_kernel.hpp).
+        using packed = detail::packed_inputs_t<
+            entries, typename detail::summed_form<decltype(detail::derive_any(E{}, P{}))>::per_example...>;
         detail::run_plan<entries, packed>(in, batch.examples(), [&](const auto& ev) {
             if constexpr (simd::is_batch_v<typename std::remove_cvref_t<decltype(ev)>::lane_type>)
                 sums.m_loss += ev.template block_sum<typename loss_form::per_example>();
