@@ -103,9 +103,18 @@ void run_plan(const Inputs& in, std::size_t examples, OnBlock&& on_block) {
     constexpr std::size_t wide = wide_block_groups;
     const std::size_t features = widest(in);
     std::size_t done = 0;
-    if (!wants_prefetch(features)) {
+    // Fewer rows than the fewest to prefetch cannot fill a set of the cache model either, so
+    // small models (the d2l fit, d = 2, one block per step) skip both decisions.
+    const bool pack = features >= prefetch_min_features && Packed::size > 0 && packing_pays<V, K, Packed>(in);
+    if (features < prefetch_min_features) {
         done = for_each_block<V, K, false, Entries>(in, 0, examples, on_block);
-    } else if (Packed::size > 0 && packing_pays<V, K, Packed>(in)) {
+    } else if (!wants_prefetch(features, reduction_bytes<Entries>(in),
+                               !pack && rows_collide<V, K, reduction_inputs_t<Entries>>(in))) {
+        // Whether to copy the rows is decided apart from whether to prefetch: rows that
+        // collide in the caches need the copy even when the batch is too small to prefetch.
+        if (pack) done = for_each_block<V, K, false, Entries, Packed>(in, 0, examples, on_block);
+        else done = for_each_block<V, K, false, Entries>(in, 0, examples, on_block);
+    } else if (pack) {
         if (wants_wide_blocks<V>(features, examples))
             done = for_each_block<V, wide, true, Entries, Packed>(in, 0, examples, on_block);
         done = for_each_block<V, K, true, Entries, Packed>(in, done, examples, on_block);

@@ -87,6 +87,11 @@ struct kernel_inputs {
     std::array<value_type, Entries::size> m_hoisted{};
 };
 
+/// Independent chains of adds a reduction keeps per block, at least (K lane groups give K;
+/// fewer groups each get several): 2 per group at K = 4 in bench_regression's hand-written
+/// block, which the library's one chain per group did not match.
+inline constexpr std::size_t reduction_chains = 8;
+
 /// The plan's entries for K lane groups of examples starting at m_offset. K is a compile-time
 /// constant so that, once everything is inlined, the memo is a set of registers rather than
 /// memory: a block's values never leave the register file between the loss and its partials.
@@ -109,6 +114,20 @@ public:
         : m_offset(offset), m_ahead(ahead), m_in(in), m_packed(packed) {
         for_each_type(Entries{}, [&](auto type, auto index) {
             if constexpr (!depends_on_input_v<typename decltype(type)::type>) m_memo[index].fill(V(m_in.m_hoisted[index]));
+        });
+        // Every address the block reads, taken once here: the gradient's vector stores (xsimd's
+        // unaligned stores may alias anything) otherwise force the views' pointers and strides
+        // to be reloaded, and the address recomputed, for every chunk of features (measured
+        // in bench_regression: part of 261k instructions per call against 166k by hand, N = 150).
+        for_each_type(batch_symbols{}, [&](auto symbol, auto index) {
+            const auto& view = m_in.m_batch[typename decltype(symbol)::type{}];
+            m_rows[index] = view.m_data + m_offset;
+            m_strides[index] = view.m_stride;
+        });
+        for_each_type(param_symbols{}, [&](auto symbol, auto index) {
+            using S = typename decltype(symbol)::type;
+            if constexpr (S::is_vector) m_param_data[index] = m_in.m_params[S{}].data();
+            else m_param_values[index] = m_in.m_params[S{}];
         });
     }
 
@@ -135,8 +154,8 @@ public:
     template <class E>
     CTGRAD_ALWAYS_INLINE [[nodiscard]] auto scalar(std::size_t k) const {
         if constexpr (is_symbol_v<E>) {
-            if constexpr (E::is_param) return V(m_in.m_params[E{}]);
-            else return simd::load<V>(m_in.m_batch[E{}].m_data + m_offset + k * lanes);
+            if constexpr (E::is_param) return V(m_param_values[list_index_v<param_symbols, E>]);
+            else return simd::load<V>(m_rows[list_index_v<batch_symbols, E>] + k * lanes);
         } else if constexpr (is_constant_v<E>) {
             return V(E::template as<value_type>());
         } else if constexpr (is_slot_v<E>) {
@@ -164,12 +183,12 @@ public:
             return scalar<E>(k);
         } else if constexpr (is_symbol_v<E>) {
             if constexpr (E::is_param) {
-                return V(m_in.m_params[E{}].data()[j]);
+                return V(m_param_data[list_index_v<param_symbols, E>][j]);
             } else if constexpr (list_contains_v<Packed, E>) {
                 return m_packed[list_index_v<Packed, E>][j * K + k];
             } else {
-                const auto& view = m_in.m_batch[E{}];
-                return simd::load<V>(view.m_data + j * view.m_stride + m_offset + k * lanes);
+                constexpr std::size_t s = list_index_v<batch_symbols, E>;
+                return simd::load<V>(m_rows[s] + j * m_strides[s] + k * lanes);
             }
         } else {
             return apply_elements(std::type_identity<E>{}, j, k);
@@ -203,8 +222,8 @@ private:
         for_each_type(reduction_leaves_t<E>{}, [&](auto symbol, auto) {
             using S = typename decltype(symbol)::type;
             if constexpr (!S::is_param) {
-                const auto& view = m_in.m_batch[S{}];
-                const value_type* row = view.m_data + j * view.m_stride + m_ahead;
+                constexpr std::size_t s = list_index_v<batch_symbols, S>;
+                const value_type* row = m_rows[s] + j * m_strides[s] + (m_ahead - m_offset);
                 for (std::size_t k = 0; k < K; ++k) simd::prefetch(row + k * lanes);
             }
         });
@@ -217,8 +236,8 @@ private:
         for_each_type(Packed{}, [&](auto symbol, auto p) {
             using S = typename decltype(symbol)::type;
             if constexpr (first_reduction_reading<S>(Entries{}) == I) {
-                const auto& view = m_in.m_batch[S{}];
-                const value_type* row = view.m_data + j * view.m_stride + m_offset;
+                constexpr std::size_t s = list_index_v<batch_symbols, S>;
+                const value_type* row = m_rows[s] + j * m_strides[s];
                 for (std::size_t k = 0; k < K; ++k) m_packed[p][j * K + k] = simd::load<V>(row + k * lanes);
             }
         });
@@ -229,22 +248,43 @@ private:
         auto& out = m_memo[I];
         if constexpr (E::tag::is_reduction) {
             // Features outer, lane groups inner: each feature's row is read contiguously.
-            std::array<V, K> total;
-            total.fill(V(0));
+            // With fewer than reduction_chains lane groups, each group sums its even and odd
+            // features apart (C chains of K), so the adds do not wait on each other's latency.
+            constexpr std::size_t C = simd::is_batch_v<V> && K < reduction_chains ? reduction_chains / K : 1;
+            std::array<std::array<V, K>, C> total;
+            for (auto& t : total) t.fill(V(0));
             const std::size_t length = m_in.m_lengths[I];
-            for (std::size_t j = 0; j < length; ++j) {
+            std::size_t j = 0;
+            if constexpr (C > 1) {
+                for (; j + C <= length; j += C)
+                    for (std::size_t c = 0; c < C; ++c) {
+                        if constexpr (Prefetch) prefetch_row<E>(j + c);
+                        pack_row<I>(j + c);
+                        for (std::size_t k = 0; k < K; ++k) total[c][k] += apply_elements(std::type_identity<E>{}, j + c, k);
+                    }
+            }
+            for (; j < length; ++j) {
                 if constexpr (Prefetch) prefetch_row<E>(j);
                 pack_row<I>(j);
-                for (std::size_t k = 0; k < K; ++k) total[k] += apply_elements(std::type_identity<E>{}, j, k);
+                for (std::size_t k = 0; k < K; ++k) total[0][k] += apply_elements(std::type_identity<E>{}, j, k);
             }
-            out = total;
+            for (std::size_t c = 1; c < C; ++c)
+                for (std::size_t k = 0; k < K; ++k) total[0][k] += total[c][k];
+            out = total[0];
         } else {
             for (std::size_t k = 0; k < K; ++k) out[k] = apply_scalar(std::type_identity<E>{}, k);
         }
     }
 
+    using batch_symbols = typename std::remove_cvref_t<decltype(std::declval<const Inputs&>().m_batch)>::symbols;
+    using param_symbols = typename std::remove_cvref_t<decltype(std::declval<const Inputs&>().m_params)>::symbols;
+
     const Inputs& m_in;
     packed_rows m_packed;
+    std::array<const value_type*, batch_symbols::size> m_rows;  ///< each input's data at m_offset
+    std::array<std::size_t, batch_symbols::size> m_strides;     ///< each input's feature stride
+    std::array<const value_type*, param_symbols::size> m_param_data{}; ///< each vector parameter's data
+    std::array<value_type, param_symbols::size> m_param_values{};      ///< each scalar parameter
     // Left uninitialised: every entry is written (hoisted ones in the constructor, the others
     // by compute) before it is read, and zeroing it would cost every block.
     std::array<std::array<V, K>, Entries::size> m_memo;
@@ -301,8 +341,48 @@ std::size_t for_each_block(const Inputs& in, std::size_t begin, std::size_t end,
     return offset;
 }
 
-/// Whether to prefetch: only when reductions walk enough rows to defeat the hardware's.
-inline bool wants_prefetch(std::size_t features) { return features >= prefetch_min_features; }
+/// The input vectors that the reductions of Entries read.
+template <class List, class... Es> struct reduction_inputs { using type = List; };
+template <class List, class E, class... Es>
+struct reduction_inputs<List, E, Es...> {
+    template <class L, class Leaves> struct add { using type = L; };
+    template <class L, class S, class... Ss> struct add<L, type_list<S, Ss...>> {
+        using type = typename add<std::conditional_t<S::is_param, L, push_unique_t<L, S>>, type_list<Ss...>>::type;
+    };
+    using type = typename reduction_inputs<typename add<List, reduction_leaves_t<E>>::type, Es...>::type;
+};
+template <class... Es>
+reduction_inputs<type_list<>, Es...> reduction_inputs_of(type_list<Es...>);
+template <class Entries>
+using reduction_inputs_t = typename decltype(reduction_inputs_of(Entries{}))::type;
+
+/// The bytes of the batch that the reductions of the plan read in one call.
+template <class Entries, class Inputs>
+std::size_t reduction_bytes(const Inputs& in) {
+    std::size_t bytes = 0;
+    for_each_type(reduction_inputs_t<Entries>{}, [&](auto symbol, auto) {
+        const auto& view = in.m_batch[typename decltype(symbol)::type{}];
+        bytes += view.m_features * view.m_examples * sizeof(typename Inputs::value_type);
+    });
+    return bytes;
+}
+
+/// The fewest bytes the reductions of a call read for them to prefetch (unless their rows
+/// collide, below): smaller batches come from L2 or L3 fast enough that the hints are only
+/// extra instructions. Measured in bench_regression (m = 1000, rows not colliding), value+grad
+/// without / with the hints: 25 / 32 us at N = 150 (1.2 MB), 97 / 107 us at N = 500 (4 MB),
+/// value 50 / 59 us at N = 500; in bench_fused at d = 1024, m = 4096 (32 MiB) the hints pay:
+/// value 1.51-1.58 / 2.02-2.17 ms, value+grad 2.06-2.18 / 2.23-2.28 ms. 16 MiB lies between
+/// (sizes between 4 and 32 MiB were not measured).
+inline constexpr std::size_t prefetch_min_bytes = std::size_t(16) << 20;
+
+/// Whether to prefetch: only when reductions walk enough rows to defeat the hardware's, and
+/// the batch will not be in the caches: it is large, or its rows collide in the cache's sets
+/// and are not copied (bench_fused, d = 128, m = 4096, 4 MiB: value 72 us with the hints, 126
+/// without; value+grad, which copies the rows, 121 with, 103 without).
+inline bool wants_prefetch(std::size_t features, std::size_t bytes, bool rows_collide_uncopied) {
+    return features >= prefetch_min_features && (bytes > prefetch_min_bytes || rows_collide_uncopied);
+}
 
 /// A model of the cache in which a block's rows must stay between the reductions and the
 /// gradient: 64-byte lines in 1024 sets (the 1 MiB, 16-way L2 of this machine; the sets are
@@ -329,20 +409,26 @@ inline std::size_t lines_per_set(std::size_t stride_bytes, std::size_t rows, std
     return (rows + starts - 1) / starts * ((block_lines + g - 1) / g);
 }
 
-/// Whether copying the rows of the inputs in Packed pays: only when a block's rows collide in
-/// the cache (m a power of two puts every row of a block in the same sets). Measured at
-/// d = 128, m = 10^6, where they do not, the copy cost 15% (0.72 of the probe against 0.85);
-/// at m = 2^18, where they do, it gained 50% (0.73 against 0.49).
-template <class V, std::size_t K, class Packed, class Inputs>
-bool packing_pays(const Inputs& in) {
-    bool pays = false;
-    for_each_type(Packed{}, [&](auto symbol, auto) {
+/// Whether the rows of a block of any input in Inputs collide in the cache model (m a power
+/// of two puts every row of a block in the same sets).
+template <class V, std::size_t K, class Symbols, class Inputs>
+bool rows_collide(const Inputs& in) {
+    bool collide = false;
+    for_each_type(Symbols{}, [&](auto symbol, auto) {
         const auto& view = in.m_batch[typename decltype(symbol)::type{}];
         using T = typename Inputs::value_type;
-        pays = pays || lines_per_set(view.m_stride * sizeof(T), view.m_features, K * simd::lanes_v<V> * sizeof(T)) >
-                           cache_ways_per_block;
+        collide = collide || lines_per_set(view.m_stride * sizeof(T), view.m_features, K * simd::lanes_v<V> * sizeof(T)) >
+                                 cache_ways_per_block;
     });
-    return pays;
+    return collide;
+}
+
+/// Whether copying the rows of the inputs in Packed pays: only when a block's rows collide in
+/// the cache. Measured at d = 128, m = 10^6, where they do not, the copy cost 15% (0.72 of
+/// the probe against 0.85); at m = 2^18, where they do, it gained 50% (0.73 against 0.49).
+template <class V, std::size_t K, class Packed, class Inputs>
+bool packing_pays(const Inputs& in) {
+    return rows_collide<V, K, Packed>(in);
 }
 
 // ---- lengths, checked once per call ----
