@@ -157,6 +157,25 @@ BOOST_AUTO_TEST_CASE(num_train_splits_in_file_order) {
     BOOST_TEST(val.batch(0).targets.m_data[0] == 10.0); // the last row validates
 }
 
+// Found by fuzz_csv (fuzz/corpus/csv/subnormal_spread): the values 4.9e-324 and 0 differ,
+// but their standard deviation, 2^-1075, is below the smallest double, so the scale was 0 and
+// to_original_units divided by it. Such a column is now treated as constant.
+BOOST_AUTO_TEST_CASE(a_spread_below_the_smallest_double_is_treated_as_constant) {
+    auto d = data::csv_dataset_from_string("x,y\n4.9e-324,3\n0e404,4\n", {.standardize = true});
+    BOOST_TEST(d.feature_scales()(0) == 1.0);
+    BOOST_TEST(d.feature_means()(0) == 0.0);      // the smallest training value
+    BOOST_TEST(d.features()(0, 0) == 4.9e-324);   // centred, not scaled
+    BOOST_TEST(d.features()(0, 1) == 0.0);
+    const auto [w_raw, b_raw] = d.to_original_units(xt::xtensor<double, 1>{2.0}, 1.0);
+    BOOST_TEST(w_raw(0) == 2.0);
+    BOOST_TEST(b_raw == 1.0);
+    // The smallest spread that has a scale, 2 * 2^-1074 between two values, keeps it.
+    auto e = data::csv_dataset_from_string("x,y\n1e-323,3\n0,4\n", {.standardize = true});
+    BOOST_TEST(e.feature_scales()(0) > 0.0);
+    BOOST_TEST(e.features()(0, 0) == 1.0);
+    BOOST_TEST(e.features()(0, 1) == -1.0);
+}
+
 BOOST_AUTO_TEST_CASE(standardises_with_the_training_rows_statistics_and_maps_weights_back) {
     // x1 of the training rows (1, 4): mean 2.5, population sd 1.5; x2 is constant there.
     const std::string text = "x1,x2,y\n1,5,3\n4,5,6\n7,9,10\n";

@@ -196,18 +196,23 @@ tabular_dataset<T> make_tabular(const char* call, table<T>&& t, const table_opti
         double top = 0, lo = x(0), hi = x(0);
         for (std::size_t i = 0; i < fit_rows; ++i)
             top = std::max(top, std::abs(x(i))), lo = std::min(lo, x(i)), hi = std::max(hi, x(i));
+        // The statistics of x / 2^e, |x / 2^e| < 1: exact scaling, no overflow. A spread whose
+        // standard deviation is below the smallest double (2^-1074; found by fuzz_csv: the values
+        // 4.9e-324 and 0) has no representable scale: such a column is treated as constant.
+        int e = 0;
+        double mean = 0, sd = 0;
         if (options.standardize && lo != hi) {
-            int e = 0; // the statistics of x / 2^e, |x / 2^e| < 1: exact scaling, no overflow
             (void)std::frexp(top, &e);
-            const auto u = [&](std::size_t i) { return std::ldexp(x(i), -e); };
-            double mean = 0, var = 0;
-            for (std::size_t i = 0; i < fit_rows; ++i) mean += u(i);
+            for (std::size_t i = 0; i < fit_rows; ++i) mean += std::ldexp(x(i), -e);
             mean /= double(fit_rows);
-            for (std::size_t i = 0; i < fit_rows; ++i) var += (u(i) - mean) * (u(i) - mean);
-            const double sd = std::sqrt(var / double(fit_rows));
+            double var = 0;
+            for (std::size_t i = 0; i < fit_rows; ++i) var += (std::ldexp(x(i), -e) - mean) * (std::ldexp(x(i), -e) - mean);
+            sd = std::sqrt(var / double(fit_rows));
+        }
+        if (std::ldexp(sd, e) > 0) {
             means(j) = std::ldexp(mean, e);
             scales(j) = std::ldexp(sd, e);
-            for (std::size_t i = 0; i < n; ++i) features(j, i) = static_cast<T>((u(i) - mean) / sd);
+            for (std::size_t i = 0; i < n; ++i) features(j, i) = static_cast<T>((std::ldexp(x(i), -e) - mean) / sd);
         } else {
             if (options.standardize) means(j) = lo; // constant: centred, scale 1
             for (std::size_t i = 0; i < n; ++i) features(j, i) = static_cast<T>(x(i) - means(j));
