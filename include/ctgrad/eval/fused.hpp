@@ -23,6 +23,11 @@ inline constexpr std::size_t fused_block_groups = 4;
 
 namespace detail {
 
+/// The partial of the loss E by the parameter S in the form value_and_grad sums it
+/// (summed_form.hpp).
+template <class E, class S>
+using summed_partial = summed_form<decltype(derive_any(E{}, S{}))>;
+
 template <class S, class... Symbols>
 constexpr void require_bound(type_list<Symbols...>) {
     if constexpr (!list_contains_v<type_list<Symbols...>, S>) {
@@ -212,9 +217,9 @@ T value_and_grad(const Loss& loss, const parameter_store<T, P...>& params, const
         // every example; the coefficient and the once part depend on no input.
         using loss_form = detail::summed_form<E>;
         using entries = detail::plan_entries_t<
-            typename loss_form::per_example, typename detail::summed_form<decltype(detail::derive_any(E{}, P{}))>::per_example...,
-            typename loss_form::coefficient, typename detail::summed_form<decltype(detail::derive_any(E{}, P{}))>::coefficient...,
-            typename loss_form::once, typename detail::summed_form<decltype(detail::derive_any(E{}, P{}))>::once...>;
+            typename loss_form::per_example, typename detail::summed_partial<E, P>::per_example...,
+            typename loss_form::coefficient, typename detail::summed_partial<E, P>::coefficient...,
+            typename loss_form::once, typename detail::summed_partial<E, P>::once...>;
         using inputs_type = detail::kernel_inputs<params_type, batch_type, slotted.count, entries>;
         inputs_type in{params, batch, slotted.numbers()};
         detail::prepare_inputs<entries>(in);
@@ -249,16 +254,14 @@ T value_and_grad(const Loss& loss, const parameter_store<T, P...>& params, const
 
         // The inputs the summed partials read again after the reductions (copied per block
         // when their rows collide in the caches: fused_kernel.hpp).
-        using packed = detail::packed_inputs_t<
-            entries, typename detail::summed_form<decltype(detail::derive_any(E{}, P{}))>::per_example...>;
+        using packed = detail::packed_inputs_t<entries, typename detail::summed_partial<E, P>::per_example...>;
         detail::run_plan<entries, packed>(in, batch.examples(), [&](const auto& ev) {
             if constexpr (simd::is_batch_v<typename std::remove_cvref_t<decltype(ev)>::lane_type>)
                 sums.m_loss += ev.template block_sum<typename loss_form::per_example>();
             else
                 sums.m_loss_tail += ev.template block_sum<typename loss_form::per_example>();
-            (detail::accumulate_partial<typename detail::summed_form<decltype(detail::derive_any(E{}, P{}))>::per_example, P,
-                                        detail::list_index_v<param_list, P>>(ev, sums, outs[detail::list_index_v<param_list, P>],
-                                                                             lengths[detail::list_index_v<param_list, P>]),
+            (detail::accumulate_partial<typename detail::summed_partial<E, P>::per_example, P, detail::list_index_v<param_list, P>>(
+                 ev, sums, outs[detail::list_index_v<param_list, P>], lengths[detail::list_index_v<param_list, P>]),
              ...);
         });
 
@@ -266,7 +269,7 @@ T value_and_grad(const Loss& loss, const parameter_store<T, P...>& params, const
         const T scale = T(1) / static_cast<T>(batch.examples());
         detail::for_each_type(param_list{}, [&](auto symbol, auto index) {
             using S = typename decltype(symbol)::type;
-            using form = detail::summed_form<decltype(detail::derive_any(E{}, S{}))>;
+            using form = detail::summed_partial<E, S>;
             const T factor = detail::hoisted_scalar<typename form::coefficient, entries>(in) * scale;
             if constexpr (S::is_vector) {
                 T* out = grads[S{}].data();
