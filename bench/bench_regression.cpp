@@ -307,10 +307,34 @@ CTGRAD_ALWAYS_INLINE inline void hand_block(const problem& p, std::size_t i0, do
 
 /// f and (WithGradient) its gradient in one pass over blocks of K lane groups, then single
 /// lane groups, then plain numbers; the gradient is kept lane-wise until the end.
-template <std::size_t K, bool WithGradient>
-double hand_blocked(problem& p, double* gw, double& gb, double& gsigma) {
+/// The examples from `first` on (fewer than one lane group), one at a time: their residuals
+/// added to sum_r and sum_rr and, WithGradient, their gradient terms to gw.
+template <bool WithGradient>
+void hand_scalar_tail(const problem& p, std::size_t first, double* gw, double& sum_r, double& sum_rr) {
     const double* X = p.X.data();
     const double* Y = p.Y.data();
+    const std::size_t m = p.m, n = p.n;
+    for (std::size_t i = first; i < m; ++i) {
+        double dot = 0;
+        for (std::size_t j = 0; j < n; ++j) dot += X[j * m + i] * p.wv[j];
+        const double r = Y[i] - p.bv - dot;
+        sum_r += r;
+        sum_rr += r * r;
+        if constexpr (WithGradient)
+            for (std::size_t j = 0; j < n; ++j) gw[j] += X[j * m + i] * r;
+    }
+}
+
+/// gw[j] = (its plain sum + the lane-wise sums of feature j) / sigma^2 - w[j]: the
+/// likelihood's part of the gradient, then the prior's.
+void hand_finish_gradient(const problem& p, double* gw, const double* lane_sums) {
+    const double inv_var = 1 / (p.sigmav * p.sigmav);
+    for (std::size_t j = 0; j < p.n; ++j)
+        gw[j] = (gw[j] + xsimd::hadd(V::load_aligned(lane_sums + j * lanes))) * inv_var - p.wv[j];
+}
+
+template <std::size_t K, bool WithGradient>
+double hand_blocked(problem& p, double* gw, double& gb, double& gsigma) {
     const std::size_t m = p.m, n = p.n;
     double* sums = p.lane_sums.data(); // n x lanes
     if constexpr (WithGradient) std::fill(sums, sums + n * lanes, 0.0);
@@ -320,20 +344,8 @@ double hand_blocked(problem& p, double* gw, double& gb, double& gsigma) {
     for (; i0 + lanes <= m; i0 += lanes) hand_block<1, WithGradient>(p, i0, sums, sum_r, sum_rr);
     double tail_r = 0, tail_rr = 0;
     if constexpr (WithGradient) std::fill(gw, gw + n, 0.0);
-    for (std::size_t i = i0; i < m; ++i) {
-        double dot = 0;
-        for (std::size_t j = 0; j < n; ++j) dot += X[j * m + i] * p.wv[j];
-        const double r = Y[i] - p.bv - dot;
-        tail_r += r;
-        tail_rr += r * r;
-        if constexpr (WithGradient)
-            for (std::size_t j = 0; j < n; ++j) gw[j] += X[j * m + i] * r;
-    }
-    if constexpr (WithGradient) {
-        const double inv_var = 1 / (p.sigmav * p.sigmav);
-        for (std::size_t j = 0; j < n; ++j)
-            gw[j] = (gw[j] + xsimd::hadd(V::load_aligned(sums + j * lanes))) * inv_var - p.wv[j];
-    }
+    hand_scalar_tail<WithGradient>(p, i0, gw, tail_r, tail_rr);
+    if constexpr (WithGradient) hand_finish_gradient(p, gw, sums);
     return finish_scalars(p, xsimd::hadd(sum_r) + tail_r, xsimd::hadd(sum_rr) + tail_rr, gb, gsigma);
 }
 
@@ -343,7 +355,6 @@ double hand_blocked(problem& p, double* gw, double& gb, double& gsigma) {
 double hand_blocked4_transposed(problem& p, double* gw, double& gb, double& gsigma) {
     constexpr std::size_t K = 4;
     const double* X = p.X.data();
-    const double* Y = p.Y.data();
     const std::size_t m = p.m, n = p.n, whole_features = n - n % lanes;
     double* sums = p.lane_sums.data(); // lane-wise sums of the last n % lanes features only
     std::fill(sums, sums + n * lanes, 0.0);
@@ -374,16 +385,8 @@ double hand_blocked4_transposed(problem& p, double* gw, double& gb, double& gsig
     }
     for (; i0 + lanes <= m; i0 += lanes) hand_block<1, true>(p, i0, sums, sum_r, sum_rr);
     double tail_r = 0, tail_rr = 0;
-    for (std::size_t i = i0; i < m; ++i) {
-        double dot = 0;
-        for (std::size_t j = 0; j < n; ++j) dot += X[j * m + i] * p.wv[j];
-        const double r = Y[i] - p.bv - dot;
-        tail_r += r;
-        tail_rr += r * r;
-        for (std::size_t j = 0; j < n; ++j) gw[j] += X[j * m + i] * r;
-    }
-    const double inv_var = 1 / (p.sigmav * p.sigmav);
-    for (std::size_t j = 0; j < n; ++j) gw[j] = (gw[j] + xsimd::hadd(V::load_aligned(sums + j * lanes))) * inv_var - p.wv[j];
+    hand_scalar_tail<true>(p, i0, gw, tail_r, tail_rr);
+    hand_finish_gradient(p, gw, sums);
     return finish_scalars(p, xsimd::hadd(sum_r) + tail_r, xsimd::hadd(sum_rr) + tail_rr, gb, gsigma);
 }
 
