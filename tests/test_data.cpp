@@ -9,6 +9,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <numeric>
+#include <random>
 #include <set>
 #include <stdexcept>
 #include <vector>
@@ -79,6 +82,62 @@ BOOST_AUTO_TEST_CASE(shuffle_is_a_permutation) {
     BOOST_TEST(!std::is_sorted(v.begin(), v.end()));
     std::sort(v.begin(), v.end());
     for (int i = 0; i < 1000; ++i) BOOST_TEST(v[i] == i);
+}
+
+// Every length: the pairwise draws (two swaps per 64-bit draw) must leave none out, whether
+// the length is odd or even.
+BOOST_AUTO_TEST_CASE(shuffles_of_every_small_length_are_permutations) {
+    data::random_engine r(5);
+    for (int n = 0; n <= 40; ++n) {
+        std::vector<int> v(static_cast<std::size_t>(n));
+        std::iota(v.begin(), v.end(), 0);
+        r.shuffle(v.begin(), v.end());
+        std::sort(v.begin(), v.end());
+        for (int i = 0; i < n; ++i) BOOST_TEST(v[static_cast<std::size_t>(i)] == i);
+    }
+}
+
+// Each of the 24 orders of 4 elements (the last swap pairs two halves of one draw, the odd
+// tail of 3 elements does not) and of the 6 orders of 3 comes out equally often.
+BOOST_AUTO_TEST_CASE(shuffles_of_3_and_4_elements_give_every_order_equally_often) {
+    data::random_engine r(6);
+    for (int n : {3, 4}) {
+        std::map<std::vector<int>, int> counts;
+        const int orders = n == 3 ? 6 : 24, draws = 2000 * orders;
+        for (int i = 0; i < draws; ++i) {
+            std::vector<int> v(static_cast<std::size_t>(n));
+            std::iota(v.begin(), v.end(), 0);
+            r.shuffle(v.begin(), v.end());
+            ++counts[v];
+        }
+        BOOST_TEST(counts.size() == static_cast<std::size_t>(orders));
+        // 2000 expected each; the standard deviation is about 44, so 4.5 of them is 200.
+        for (const auto& [order, count] : counts) BOOST_TEST(std::abs(count - 2000) < 200);
+    }
+}
+
+// For n = 3 * 2^30, r * n / 2^32 = 0.75 r maps the r = 4q and 4q + 1 both to 3q: without
+// the rejection, results divisible by 3 would come half the time instead of a third. The
+// rejected r are exactly those with r mod 4 == 0 (a low half below 2^32 mod n = 2^30).
+BOOST_AUTO_TEST_CASE(multiply_shift_rejects_the_draws_that_would_bias_it) {
+    const std::uint64_t n = std::uint64_t{3} << 30;
+    std::mt19937 bits(7);
+    auto draw = [&] { return static_cast<std::uint32_t>(bits()); };
+    int multiples_of_3 = 0;
+    const int draws = 90'000;
+    for (int i = 0; i < draws; ++i) {
+        const std::uint32_t k = data::detail::multiply_shift_below(draw(), n, draw);
+        BOOST_TEST(k < n);
+        multiples_of_3 += k % 3 == 0;
+    }
+    BOOST_TEST(std::abs(multiples_of_3 - draws / 3) < 640); // 4.5 standard deviations (141)
+    int redraws = 0;
+    for (std::uint32_t r : {0u, 4u, 8u, 0xfffffffcu}) {
+        data::detail::multiply_shift_below(r, n, [&] { return ++redraws, 1u; });
+    }
+    BOOST_TEST(redraws == 4);
+    BOOST_TEST(data::detail::multiply_shift_below(1u, n, [] { return 0u; }) == 0u);
+    BOOST_TEST(data::detail::multiply_shift_below(0xffffffffu, n, [] { return 0u; }) == n - 1);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

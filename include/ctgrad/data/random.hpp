@@ -13,6 +13,24 @@
 
 namespace ctgrad::data {
 
+namespace detail {
+
+/// Uniform over {0, ..., n - 1} (0 < n <= 2^32) from the 32 random bits r, by Lemire's
+/// multiply-shift: the high half of r * n. The (2^32 mod n) values of r whose low half is
+/// smallest would favour some results, so they are redrawn (from redraw()); only a low half
+/// below n can be one of them, so the division that finds them is almost never made.
+template <class Redraw>
+std::uint32_t multiply_shift_below(std::uint32_t r, std::uint64_t n, Redraw&& redraw) {
+    std::uint64_t product = std::uint64_t{r} * n;
+    if (static_cast<std::uint32_t>(product) < n) {
+        const std::uint64_t biased = ((std::uint64_t{1} << 32) - n) % n;
+        while (static_cast<std::uint32_t>(product) < biased) product = std::uint64_t{redraw()} * n;
+    }
+    return static_cast<std::uint32_t>(product >> 32);
+}
+
+} // namespace detail
+
 class random_engine {
 public:
     explicit random_engine(std::uint64_t seed = 0) : m_bits(seed) {}
@@ -53,17 +71,28 @@ public:
         return r % n;
     }
 
-    /// Fisher-Yates shuffle of [first, last).
+    /// Fisher-Yates shuffle of [first, last). Below 2^32 elements, each 64-bit draw serves
+    /// two swaps (its low and high halves), and a swap's index is the high half of a 32-bit
+    /// product rather than a remainder: the shuffle is a third of a d2l fit's time, and
+    /// these halve its draws and take out its divisions.
     template <class RandomIt>
     void shuffle(RandomIt first, RandomIt last) {
-        const auto n = static_cast<std::uint64_t>(last - first);
-        for (std::uint64_t i = n; i > 1; --i) {
-            using std::swap;
-            swap(first[i - 1], first[below(i)]);
+        using std::swap;
+        auto n = static_cast<std::uint64_t>(last - first);
+        for (; n > std::uint64_t{1} << 32; --n) swap(first[n - 1], first[below(n)]);
+        for (; n > 2; n -= 2) {
+            const std::uint64_t r = m_bits();
+            swap(first[n - 1], first[draw_below(static_cast<std::uint32_t>(r), n)]);
+            swap(first[n - 2], first[draw_below(static_cast<std::uint32_t>(r >> 32), n - 1)]);
         }
+        if (n == 2) swap(first[1], first[below(2)]);
     }
 
 private:
+    std::uint32_t draw_below(std::uint32_t r, std::uint64_t n) {
+        return detail::multiply_shift_below(r, n, [this] { return static_cast<std::uint32_t>(m_bits()); });
+    }
+
     std::mt19937_64 m_bits;
     double m_spare = 0;
     bool m_has_spare = false;
