@@ -97,8 +97,9 @@ BOOST_AUTO_TEST_CASE(shuffles_of_every_small_length_are_permutations) {
     }
 }
 
-// Each of the 24 orders of 4 elements (the last swap pairs two halves of one draw, the odd
-// tail of 3 elements does not) and of the 6 orders of 3 comes out equally often.
+// Each of the 6 orders of 3 elements (two swaps from the two halves of one draw) and of the
+// 24 orders of 4 (such a pair, then the last swap from a draw of its own) comes out equally
+// often.
 BOOST_AUTO_TEST_CASE(shuffles_of_3_and_4_elements_give_every_order_equally_often) {
     data::random_engine r(6);
     for (int n : {3, 4}) {
