@@ -200,19 +200,20 @@ tabular_dataset<T> make_tabular(const char* call, table<T>&& t, const table_opti
         // standard deviation is below the smallest double (2^-1074; found by fuzz_csv: the values
         // 4.9e-324 and 0) has no representable scale: such a column is treated as constant.
         int e = 0;
+        const auto u = [&](std::size_t i) { return std::ldexp(x(i), -e); };
         double mean = 0, sd = 0;
         if (options.standardize && lo != hi) {
             (void)std::frexp(top, &e);
-            for (std::size_t i = 0; i < fit_rows; ++i) mean += std::ldexp(x(i), -e);
+            for (std::size_t i = 0; i < fit_rows; ++i) mean += u(i);
             mean /= double(fit_rows);
             double var = 0;
-            for (std::size_t i = 0; i < fit_rows; ++i) var += (std::ldexp(x(i), -e) - mean) * (std::ldexp(x(i), -e) - mean);
+            for (std::size_t i = 0; i < fit_rows; ++i) var += (u(i) - mean) * (u(i) - mean);
             sd = std::sqrt(var / double(fit_rows));
         }
-        if (std::ldexp(sd, e) > 0) {
+        if (const double scale = std::ldexp(sd, e); scale > 0) {
             means(j) = std::ldexp(mean, e);
-            scales(j) = std::ldexp(sd, e);
-            for (std::size_t i = 0; i < n; ++i) features(j, i) = static_cast<T>((std::ldexp(x(i), -e) - mean) / sd);
+            scales(j) = scale;
+            for (std::size_t i = 0; i < n; ++i) features(j, i) = static_cast<T>((u(i) - mean) / sd);
         } else {
             if (options.standardize) means(j) = lo; // constant: centred, scale 1
             for (std::size_t i = 0; i < n; ++i) features(j, i) = static_cast<T>(x(i) - means(j));
