@@ -7,7 +7,9 @@
 // copy, hence this file: one block, two blocks, blocks plus lane groups plus the scalar tail,
 // an input read by several reductions, and two packed inputs of different lengths. Large
 // batches of 64 or more features run in wide blocks of 8 lane groups (then 4, then 1): those
-// are checked here too, against the loop a user writes, with and without the copy.
+// are checked here too, against the loop a user writes, with and without the copy. So are
+// large batches whose data do not start on a multiple of the SIMD width: the kernel takes the
+// examples before the first aligned lane group one at a time, then aligned blocks.
 #define BOOST_TEST_MODULE ctgrad_fused_packing
 #define BOOST_TEST_DYN_LINK
 #include <boost/test/unit_test.hpp>
@@ -15,7 +17,9 @@
 #include <ctgrad/ctgrad.hpp>
 #include <ctgrad/eval/fused.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <random>
 #include <string>
 #include <vector>
@@ -232,4 +236,75 @@ BOOST_AUTO_TEST_CASE(value_alone_is_unchanged_by_the_stride) {
     const auto params = ctgrad::make_parameters<double>(w = random_vector<double>(40, 0.2, rng), b = 0.0);
     BOOST_TEST(ctgrad::value(loss, params, ctgrad::make_batch(x = X.dense(), y = Y)) ==
                ctgrad::value(loss, params, ctgrad::make_batch(x = X.spread(), y = Y)));
+}
+
+BOOST_AUTO_TEST_CASE(the_examples_before_an_aligned_lane_group_are_counted) {
+    using V = ctgrad::simd::batch<double>;
+    const std::size_t lanes = V::size;
+    alignas(64) static double numbers[64] = {};
+    for (std::size_t offset = 0; offset < lanes; ++offset)
+        BOOST_TEST(ctgrad::detail::examples_before_aligned<V>(numbers + offset) == (lanes - offset) % lanes);
+    // Not aligned to a double: no count makes the loads aligned.
+    const auto* odd = reinterpret_cast<const double*>(reinterpret_cast<const char*>(numbers) + 4);
+    BOOST_TEST(ctgrad::detail::examples_before_aligned<V>(odd) == 0u);
+}
+
+template <class T>
+void check_misaligned_large_batch() {
+    const auto loss = ctgrad::square(ctgrad::dot(x, w) + b - y) / 2_c;
+    const std::size_t lanes = ctgrad::simd::batch<T>::size;
+    // Large enough to align (then blocks, lane groups and a tail), for every start in a lane group.
+    const std::size_t m = ctgrad::detail::align_min_examples + 3 * lanes + 5;
+    std::mt19937_64 rng(17);
+    for (std::size_t d : {2, 20}) {
+        const std::vector<T> X = random_vector<T>(d * m, 1.0, rng), Y = random_vector<T>(m, 1.0, rng);
+        const auto params = ctgrad::make_parameters<T>(w = random_vector<T>(d, 0.5, rng), b = T(0.25));
+        double total = 0, gb = 0, scale = 0;
+        std::vector<double> gw(d, 0.0), predictions(m);
+        for (std::size_t i = 0; i < m; ++i) {
+            double r = double(params[b]);
+            for (std::size_t j = 0; j < d; ++j) r += double(X[j * m + i]) * double(params[w](j));
+            predictions[i] = r;
+            r -= double(Y[i]);
+            total += r * r / 2;
+            gb += r;
+            scale += std::abs(r);
+            for (std::size_t j = 0; j < d; ++j) gw[j] += r * double(X[j * m + i]);
+        }
+        const double n = double(m);
+        const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-12;
+        // Room for the data at every offset from a 64-byte boundary.
+        std::vector<T> x_room(d * m + 128), y_room(m + 128);
+        const auto aligned = [](T* p) {
+            return reinterpret_cast<T*>((reinterpret_cast<std::uintptr_t>(p) + 63) / 64 * 64);
+        };
+        for (std::size_t offset = 0; offset < lanes; ++offset) {
+            T* xs = aligned(x_room.data()) + offset;
+            T* ys = aligned(y_room.data()) + (offset + 1) % lanes; // y misaligned differently
+            std::copy(X.begin(), X.end(), xs);
+            std::copy(Y.begin(), Y.end(), ys);
+            const auto batch = ctgrad::make_batch(x = ctgrad::feature_major_view<T>{xs, d, m, m},
+                                                  y = ctgrad::feature_major_view<T>{ys, 1, m, m});
+            auto grads = params.zeros_like();
+            const T loss_value = ctgrad::value_and_grad(loss, params, batch, grads);
+            const std::string where = std::string(std::is_same_v<T, float> ? "<float>" : "<double>") +
+                                      " d=" + std::to_string(d) + " offset=" + std::to_string(offset);
+            BOOST_TEST(std::abs(double(loss_value) - total / n) <= tol * total / n, where << ": loss");
+            BOOST_TEST(std::abs(double(ctgrad::value(loss, params, batch)) - total / n) <= tol * total / n, where << ": value");
+            BOOST_TEST(std::abs(double(grads[b]) - gb / n) <= tol * scale / n, where << ": d/db");
+            for (std::size_t j = 0; j < d; ++j)
+                BOOST_TEST(std::abs(double(grads[w](j)) - gw[j] / n) <= tol * 4 * scale / n, where << ": d/dw[" << j << "]");
+            const auto predicted = ctgrad::predict(ctgrad::dot(x, w) + b, params, batch);
+            BOOST_REQUIRE_EQUAL(predicted.size(), m);
+            std::size_t wrong = 0;
+            for (std::size_t i = 0; i < m; ++i)
+                wrong += std::abs(double(predicted(i)) - predictions[i]) > tol * (1 + std::abs(predictions[i])) * 10;
+            BOOST_TEST(wrong == 0u, where << ": " << wrong << " predictions differ");
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(large_batches_not_aligned_to_the_simd_width) {
+    check_misaligned_large_batch<double>();
+    check_misaligned_large_batch<float>();
 }
