@@ -6,8 +6,9 @@
 // tests compare with the scalar evaluator. The laws' strides (m <= 300) never trigger the
 // copy, hence this file: one block, two blocks, blocks plus lane groups plus the scalar tail,
 // an input read by several reductions, and two packed inputs of different lengths. Large
-// batches of 64 or more features run in wide blocks of 8 lane groups (then 4, then 1): those
-// are checked here too, against the loop a user writes, with and without the copy. So are
+// batches (over prefetch_min_bytes) of wide_min_features or more features run in wide blocks
+// of 8 lane groups (then 4, then 1): those are checked here too, against the loop a user
+// writes, with and without the copy. So are
 // large batches whose data do not start on a multiple of the SIMD width: the kernel takes the
 // examples before the first aligned lane group one at a time, then aligned blocks.
 #define BOOST_TEST_MODULE ctgrad_fused_packing
@@ -22,6 +23,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 using namespace ctgrad::literals;
@@ -187,38 +189,52 @@ template <class T>
 void check_wide_blocks() {
     const auto loss = ctgrad::square(ctgrad::dot(x, w) + b - y) / 2_c;
     const std::size_t lanes = ctgrad::simd::batch<T>::size;
-    // Wide blocks need at least 16 of them; then a 4-group block, a lone lane group, a tail.
-    const std::size_t m = 17 * ctgrad::detail::wide_block_groups * lanes + ctgrad::fused_block_groups * lanes + lanes + 3;
+    const std::size_t wide = ctgrad::detail::wide_block_groups * lanes;
     std::mt19937_64 rng(13);
-    for (std::size_t d : {64, 100}) {
-        const layouts<T> X(d, m, rng);
+    for (std::size_t d : {ctgrad::detail::wide_min_features, std::size_t(40), std::size_t(100)}) {
+        // Wide blocks run only where the reductions prefetch: more than prefetch_min_bytes of X.
+        // Then a 4-group block, a lone lane group and a tail of 3.
+        const std::size_t m = (ctgrad::detail::prefetch_min_bytes / (d * sizeof(T)) / wide + 1) * wide +
+                              ctgrad::fused_block_groups * lanes + lanes + 3;
+        BOOST_REQUIRE(ctgrad::detail::wants_wide_blocks<ctgrad::simd::batch<T>>(d, m));
+        BOOST_REQUIRE(ctgrad::detail::wants_prefetch(d, d * m * sizeof(T), false));
+        // Dense (stride m), and a stride of a multiple of 64 KiB, where the rows collide and are copied.
+        const std::size_t colliding = (m + colliding_stride<T> - 1) / colliding_stride<T> * colliding_stride<T>;
+        std::vector<T> dense(d * m), spread(d * colliding);
+        std::normal_distribution<double> normal(0.0, 1.0);
+        for (std::size_t j = 0; j < d; ++j)
+            for (std::size_t i = 0; i < m; ++i) dense[j * m + i] = spread[j * colliding + i] = static_cast<T>(normal(rng));
         const std::vector<T> Y = random_vector<T>(m, 1.0, rng);
         const auto params = ctgrad::make_parameters<T>(w = random_vector<T>(d, 0.5 / std::sqrt(double(d)), rng), b = T(0.25));
         auto dense_grads = params.zeros_like();
         auto spread_grads = params.zeros_like();
-        const T dense = ctgrad::value_and_grad(loss, params, ctgrad::make_batch(x = X.dense(), y = Y), dense_grads);
-        const T spread = ctgrad::value_and_grad(loss, params, ctgrad::make_batch(x = X.spread(), y = Y), spread_grads);
+        const T dense_loss = ctgrad::value_and_grad(
+            loss, params, ctgrad::make_batch(x = ctgrad::feature_major_view<T>{dense.data(), d, m, m}, y = Y), dense_grads);
+        const T spread_loss = ctgrad::value_and_grad(
+            loss, params, ctgrad::make_batch(x = ctgrad::feature_major_view<T>{spread.data(), d, m, colliding}, y = Y),
+            spread_grads);
         const std::string where = std::string("wide blocks") + (std::is_same_v<T, float> ? " <float>" : " <double>") +
                                   " d=" + std::to_string(d) + " m=" + std::to_string(m);
-        require_identical<T>(dense_grads, spread_grads, dense, spread, where);
 
         double total = 0, gb = 0, scale = 0;
         std::vector<double> gw(d, 0.0);
         for (std::size_t i = 0; i < m; ++i) {
             double r = double(params[b]) - double(Y[i]);
-            for (std::size_t j = 0; j < d; ++j) r += double(X.contiguous[j * m + i]) * double(params[w](j));
+            for (std::size_t j = 0; j < d; ++j) r += double(dense[j * m + i]) * double(params[w](j));
             total += r * r / 2;
             gb += r;
             scale += std::abs(r);
-            for (std::size_t j = 0; j < d; ++j) gw[j] += r * double(X.contiguous[j * m + i]);
+            for (std::size_t j = 0; j < d; ++j) gw[j] += r * double(dense[j * m + i]);
         }
         // Within the laws' tolerance, relative to the mean magnitude of the summed terms.
         const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-12;
         const double n = double(m);
-        BOOST_TEST(std::abs(double(dense) - total / n) <= tol * total / n, where << ": loss " << dense << " vs " << total / n);
-        BOOST_TEST(std::abs(double(dense_grads[b]) - gb / n) <= tol * scale / n, where << ": d/db");
-        for (std::size_t j = 0; j < d; ++j)
-            BOOST_TEST(std::abs(double(dense_grads[w](j)) - gw[j] / n) <= tol * 4 * scale / n, where << ": d/dw[" << j << "]");
+        for (const auto& [name, value, grads] : {std::tuple{"dense", dense_loss, &dense_grads}, std::tuple{"spread", spread_loss, &spread_grads}}) {
+            BOOST_TEST(std::abs(double(value) - total / n) <= tol * total / n, where << " " << name << ": loss " << value << " vs " << total / n);
+            BOOST_TEST(std::abs(double((*grads)[b]) - gb / n) <= tol * scale / n, where << " " << name << ": d/db");
+            for (std::size_t j = 0; j < d; ++j)
+                BOOST_TEST(std::abs(double((*grads)[w](j)) - gw[j] / n) <= tol * 4 * scale / n, where << " " << name << ": d/dw[" << j << "]");
+        }
     }
 }
 

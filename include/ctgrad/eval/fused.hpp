@@ -87,13 +87,20 @@ std::size_t widest(const Inputs& in) {
 /// pass, full batches: 0.83-0.91 of the probe against 0.75-0.80 at d = 128, m = 10^6).
 inline constexpr std::size_t wide_block_groups = 8;
 
-/// Whether to use wide blocks: enough features (at d = 16 they measured slower), few enough
-/// that the block and the two ahead that are prefetched fit in 1 MiB of L2 (at d = 1024 they
-/// did not, and measured slower), and enough examples for the rest to be a small remainder.
+/// The fewest features for wide blocks. At d = 16 they measured no faster (m = 10^6, double:
+/// value+grad 5.8 against 5.4-5.8 ms); from 32 on they are (value+grad, double, m = 10^6, wide
+/// against 4-group blocks: d = 32 9.1 against 12.2 ms, d = 40 10.9 against 15.7, d = 48 13.8
+/// against 18.5; m a power of two, d = 32: 14.9-15.1 against 17.0). The bound was 64 until
+/// 2026-11-27, set on a VM with slower memory, where 4-group blocks kept up below it.
+inline constexpr std::size_t wide_min_features = 32;
+
+/// Whether to use wide blocks: enough features, few enough that the block and the two ahead
+/// that are prefetched fit in 1 MiB of L2 (at d = 1024 they did not, and measured slower),
+/// and enough examples for the rest to be a small remainder.
 template <class V>
 bool wants_wide_blocks(std::size_t features, std::size_t examples) {
     constexpr std::size_t row_bytes = wide_block_groups * sizeof(V);
-    return features >= 64 && (prefetch_blocks + 1) * features * row_bytes <= (std::size_t(1) << 20) &&
+    return features >= wide_min_features && (prefetch_blocks + 1) * features * row_bytes <= (std::size_t(1) << 20) &&
            examples >= 16 * wide_block_groups * simd::lanes_v<V>;
 }
 
