@@ -177,40 +177,46 @@ T xtensor_two_pass(config<T>& c) {
     return loss_value;
 }
 
-// Best seconds per call of f, over samples of enough calls to last about 2 ms (one call per
-// sample for the full batches).
-template <class F>
-double best_seconds(F&& f, double pass_bytes) {
-    const std::size_t calls = std::max<std::size_t>(1, std::size_t(32.0 * 1024 * 1024 / std::max(pass_bytes, 1.0)));
-    const int samples = pass_bytes > 64.0 * 1024 * 1024 ? 5 : 15;
-    f(); // warm up caches and pages
-    double best = 1e300;
-    for (int s = 0; s < samples; ++s) {
+// How the reference times are sampled: enough calls per sample to last about 2 ms (one call
+// per sample for the full batches), and fewer samples of the full batches.
+struct sampling {
+    std::size_t calls;
+    int samples;
+
+    explicit sampling(double pass_bytes)
+        : calls(std::max<std::size_t>(1, std::size_t(32.0 * 1024 * 1024 / std::max(pass_bytes, 1.0)))),
+          samples(pass_bytes > 64.0 * 1024 * 1024 ? 5 : 15) {}
+
+    // Seconds per call of f over one sample.
+    template <class F>
+    double seconds_per_call(F&& f) const {
         const auto t0 = clock_type::now();
         for (std::size_t k = 0; k < calls; ++k) f();
-        const auto t1 = clock_type::now();
-        best = std::min(best, std::chrono::duration<double>(t1 - t0).count() / double(calls));
+        return std::chrono::duration<double>(clock_type::now() - t0).count() / double(calls);
     }
+};
+
+// Best seconds per call of f over the samples.
+template <class F>
+double best_seconds(F&& f, double pass_bytes) {
+    const sampling plan(pass_bytes);
+    f(); // warm up caches and pages
+    double best = 1e300;
+    for (int s = 0; s < plan.samples; ++s) best = std::min(best, plan.seconds_per_call(f));
     return best;
 }
 
-// Best seconds per call of f and of g, their samples taken alternately (as best_seconds), so
-// that a slow spell of the machine falls on both.
+// Best seconds per call of f and of g, their samples taken alternately, so that a slow spell
+// of the machine falls on both.
 template <class F, class G>
 std::pair<double, double> best_seconds_alternating(F&& f, G&& g, double pass_bytes) {
-    const std::size_t calls = std::max<std::size_t>(1, std::size_t(32.0 * 1024 * 1024 / std::max(pass_bytes, 1.0)));
-    const int samples = pass_bytes > 64.0 * 1024 * 1024 ? 5 : 15;
+    const sampling plan(pass_bytes);
     f();
     g();
-    const auto sample = [&](auto&& h) {
-        const auto t0 = clock_type::now();
-        for (std::size_t k = 0; k < calls; ++k) h();
-        return std::chrono::duration<double>(clock_type::now() - t0).count() / double(calls);
-    };
     double best_f = 1e300, best_g = 1e300;
-    for (int s = 0; s < samples; ++s) {
-        best_f = std::min(best_f, sample(f));
-        best_g = std::min(best_g, sample(g));
+    for (int s = 0; s < plan.samples; ++s) {
+        best_f = std::min(best_f, plan.seconds_per_call(f));
+        best_g = std::min(best_g, plan.seconds_per_call(g));
     }
     return {best_f, best_g};
 }
