@@ -8,9 +8,9 @@
 // an input read by several reductions, and two packed inputs of different lengths. Large
 // batches (over prefetch_min_bytes) of wide_min_features or more features run in wide blocks
 // of 8 lane groups (then 4, then 1): those are checked here too, against the loop a user
-// writes, with and without the copy. So are
-// large batches whose data do not start on a multiple of the SIMD width: the kernel takes the
-// examples before the first aligned lane group one at a time, then aligned blocks.
+// writes, with and without the copy. So are large batches whose data do not start on a
+// multiple of the SIMD width: the kernel takes the examples before the first aligned lane
+// group one at a time, then aligned blocks.
 #define BOOST_TEST_MODULE ctgrad_fused_packing
 #define BOOST_TEST_DYN_LINK
 #include <boost/test/unit_test.hpp>
@@ -23,7 +23,6 @@
 #include <cstdint>
 #include <random>
 #include <string>
-#include <tuple>
 #include <vector>
 
 using namespace ctgrad::literals;
@@ -83,6 +82,50 @@ void require_identical(const Store& a, const Store& b, T value_a, T value_b, con
                 BOOST_TEST(ga(j) == gb(j), where << ": d/d" << name << "[" << j << "] " << ga(j) << " vs " << gb(j));
         }
     });
+}
+
+/// The d2l loss, its gradient and predictions over feature-major X (d x m), summed in double
+/// as a user's loop would, and the sum of |residual| that scales the tolerances.
+struct d2l_reference {
+    double loss = 0, gb = 0, scale = 0;
+    std::vector<double> gw, predictions;
+};
+
+template <class T, class Params>
+d2l_reference reference_d2l(const T* X, const std::vector<T>& Y, const Params& params, std::size_t d, std::size_t m) {
+    d2l_reference ref;
+    ref.gw.assign(d, 0.0);
+    ref.predictions.resize(m);
+    for (std::size_t i = 0; i < m; ++i) {
+        double r = double(params[b]);
+        for (std::size_t j = 0; j < d; ++j) r += double(X[j * m + i]) * double(params[w](j));
+        ref.predictions[i] = r;
+        r -= double(Y[i]);
+        ref.loss += r * r / 2;
+        ref.gb += r;
+        ref.scale += std::abs(r);
+        for (std::size_t j = 0; j < d; ++j) ref.gw[j] += r * double(X[j * m + i]);
+    }
+    return ref;
+}
+
+/// The mean loss and gradient against the reference within the laws' tolerance, relative to
+/// the mean magnitude of the summed terms.
+template <class T, class Store>
+void require_near_reference(const d2l_reference& ref, std::size_t m, T loss_value, const Store& grads, const std::string& where) {
+    const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-12;
+    const double n = double(m);
+    BOOST_TEST(std::abs(double(loss_value) - ref.loss / n) <= tol * ref.loss / n,
+               where << ": loss " << loss_value << " vs " << ref.loss / n);
+    BOOST_TEST(std::abs(double(grads[b]) - ref.gb / n) <= tol * ref.scale / n, where << ": d/db");
+    for (std::size_t j = 0; j < ref.gw.size(); ++j)
+        BOOST_TEST(std::abs(double(grads[w](j)) - ref.gw[j] / n) <= tol * 4 * ref.scale / n, where << ": d/dw[" << j << "]");
+}
+
+/// p moved up to the next 64-byte boundary (the widest SIMD width).
+template <class T>
+T* aligned_up(T* p) {
+    return reinterpret_cast<T*>((reinterpret_cast<std::uintptr_t>(p) + 63) / 64 * 64);
 }
 
 /// Batch sizes that cover one block, two blocks, and blocks followed by single lane groups
@@ -198,9 +241,13 @@ void check_wide_blocks() {
                               ctgrad::fused_block_groups * lanes + lanes + 3;
         BOOST_REQUIRE(ctgrad::detail::wants_wide_blocks<ctgrad::simd::batch<T>>(d, m));
         BOOST_REQUIRE(ctgrad::detail::wants_prefetch(d, d * m * sizeof(T), false));
-        // Dense (stride m), and a stride of a multiple of 64 KiB, where the rows collide and are copied.
+        // Dense (stride m), and a stride of a multiple of 64 KiB, where the rows collide and are
+        // copied. Both start on a 64-byte boundary, so that the kernel takes the same examples
+        // one at a time before its blocks (none) and the two results must agree bit for bit.
         const std::size_t colliding = (m + colliding_stride<T> - 1) / colliding_stride<T> * colliding_stride<T>;
-        std::vector<T> dense(d * m), spread(d * colliding);
+        std::vector<T> dense_room(d * m + 64), spread_room(d * colliding + 64);
+        T* const dense = aligned_up(dense_room.data());
+        T* const spread = aligned_up(spread_room.data());
         std::normal_distribution<double> normal(0.0, 1.0);
         for (std::size_t j = 0; j < d; ++j)
             for (std::size_t i = 0; i < m; ++i) dense[j * m + i] = spread[j * colliding + i] = static_cast<T>(normal(rng));
@@ -209,32 +256,13 @@ void check_wide_blocks() {
         auto dense_grads = params.zeros_like();
         auto spread_grads = params.zeros_like();
         const T dense_loss = ctgrad::value_and_grad(
-            loss, params, ctgrad::make_batch(x = ctgrad::feature_major_view<T>{dense.data(), d, m, m}, y = Y), dense_grads);
+            loss, params, ctgrad::make_batch(x = ctgrad::feature_major_view<T>{dense, d, m, m}, y = Y), dense_grads);
         const T spread_loss = ctgrad::value_and_grad(
-            loss, params, ctgrad::make_batch(x = ctgrad::feature_major_view<T>{spread.data(), d, m, colliding}, y = Y),
-            spread_grads);
+            loss, params, ctgrad::make_batch(x = ctgrad::feature_major_view<T>{spread, d, m, colliding}, y = Y), spread_grads);
         const std::string where = std::string("wide blocks") + (std::is_same_v<T, float> ? " <float>" : " <double>") +
                                   " d=" + std::to_string(d) + " m=" + std::to_string(m);
-
-        double total = 0, gb = 0, scale = 0;
-        std::vector<double> gw(d, 0.0);
-        for (std::size_t i = 0; i < m; ++i) {
-            double r = double(params[b]) - double(Y[i]);
-            for (std::size_t j = 0; j < d; ++j) r += double(dense[j * m + i]) * double(params[w](j));
-            total += r * r / 2;
-            gb += r;
-            scale += std::abs(r);
-            for (std::size_t j = 0; j < d; ++j) gw[j] += r * double(dense[j * m + i]);
-        }
-        // Within the laws' tolerance, relative to the mean magnitude of the summed terms.
-        const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-12;
-        const double n = double(m);
-        for (const auto& [name, value, grads] : {std::tuple{"dense", dense_loss, &dense_grads}, std::tuple{"spread", spread_loss, &spread_grads}}) {
-            BOOST_TEST(std::abs(double(value) - total / n) <= tol * total / n, where << " " << name << ": loss " << value << " vs " << total / n);
-            BOOST_TEST(std::abs(double((*grads)[b]) - gb / n) <= tol * scale / n, where << " " << name << ": d/db");
-            for (std::size_t j = 0; j < d; ++j)
-                BOOST_TEST(std::abs(double((*grads)[w](j)) - gw[j] / n) <= tol * 4 * scale / n, where << " " << name << ": d/dw[" << j << "]");
-        }
+        require_identical<T>(dense_grads, spread_grads, dense_loss, spread_loss, where);
+        require_near_reference(reference_d2l(dense, Y, params, d, m), m, dense_loss, dense_grads, where);
     }
 }
 
@@ -275,28 +303,13 @@ void check_misaligned_large_batch() {
     for (std::size_t d : {2, 20}) {
         const std::vector<T> X = random_vector<T>(d * m, 1.0, rng), Y = random_vector<T>(m, 1.0, rng);
         const auto params = ctgrad::make_parameters<T>(w = random_vector<T>(d, 0.5, rng), b = T(0.25));
-        double total = 0, gb = 0, scale = 0;
-        std::vector<double> gw(d, 0.0), predictions(m);
-        for (std::size_t i = 0; i < m; ++i) {
-            double r = double(params[b]);
-            for (std::size_t j = 0; j < d; ++j) r += double(X[j * m + i]) * double(params[w](j));
-            predictions[i] = r;
-            r -= double(Y[i]);
-            total += r * r / 2;
-            gb += r;
-            scale += std::abs(r);
-            for (std::size_t j = 0; j < d; ++j) gw[j] += r * double(X[j * m + i]);
-        }
-        const double n = double(m);
+        const d2l_reference ref = reference_d2l(X.data(), Y, params, d, m);
         const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-12;
         // Room for the data at every offset from a 64-byte boundary.
         std::vector<T> x_room(d * m + 128), y_room(m + 128);
-        const auto aligned = [](T* p) {
-            return reinterpret_cast<T*>((reinterpret_cast<std::uintptr_t>(p) + 63) / 64 * 64);
-        };
         for (std::size_t offset = 0; offset < lanes; ++offset) {
-            T* xs = aligned(x_room.data()) + offset;
-            T* ys = aligned(y_room.data()) + (offset + 1) % lanes; // y misaligned differently
+            T* xs = aligned_up(x_room.data()) + offset;
+            T* ys = aligned_up(y_room.data()) + (offset + 1) % lanes; // y misaligned differently
             std::copy(X.begin(), X.end(), xs);
             std::copy(Y.begin(), Y.end(), ys);
             const auto batch = ctgrad::make_batch(x = ctgrad::feature_major_view<T>{xs, d, m, m},
@@ -305,16 +318,14 @@ void check_misaligned_large_batch() {
             const T loss_value = ctgrad::value_and_grad(loss, params, batch, grads);
             const std::string where = std::string(std::is_same_v<T, float> ? "<float>" : "<double>") +
                                       " d=" + std::to_string(d) + " offset=" + std::to_string(offset);
-            BOOST_TEST(std::abs(double(loss_value) - total / n) <= tol * total / n, where << ": loss");
-            BOOST_TEST(std::abs(double(ctgrad::value(loss, params, batch)) - total / n) <= tol * total / n, where << ": value");
-            BOOST_TEST(std::abs(double(grads[b]) - gb / n) <= tol * scale / n, where << ": d/db");
-            for (std::size_t j = 0; j < d; ++j)
-                BOOST_TEST(std::abs(double(grads[w](j)) - gw[j] / n) <= tol * 4 * scale / n, where << ": d/dw[" << j << "]");
+            require_near_reference(ref, m, loss_value, grads, where);
+            const double n = double(m);
+            BOOST_TEST(std::abs(double(ctgrad::value(loss, params, batch)) - ref.loss / n) <= tol * ref.loss / n, where << ": value");
             const auto predicted = ctgrad::predict(ctgrad::dot(x, w) + b, params, batch);
             BOOST_REQUIRE_EQUAL(predicted.size(), m);
             std::size_t wrong = 0;
             for (std::size_t i = 0; i < m; ++i)
-                wrong += std::abs(double(predicted(i)) - predictions[i]) > tol * (1 + std::abs(predictions[i])) * 10;
+                wrong += std::abs(double(predicted(i)) - ref.predictions[i]) > tol * (1 + std::abs(ref.predictions[i])) * 10;
             BOOST_TEST(wrong == 0u, where << ": " << wrong << " predictions differ");
         }
     }
