@@ -10,7 +10,9 @@
 // of 8 lane groups (then 4, then 1): those are checked here too, against the loop a user
 // writes, with and without the copy. So are large batches whose data do not start on a
 // multiple of the SIMD width: the kernel takes the examples before the first aligned lane
-// group one at a time, then aligned blocks.
+// group one at a time, then aligned blocks. Every large batch that prefetches sums its vector
+// partials lane by lane in a per-thread buffer: checked with wide blocks, and with 4-group
+// blocks for two vector parameters whose lengths are not multiples of the SIMD width.
 #define BOOST_TEST_MODULE ctgrad_fused_packing
 #define BOOST_TEST_DYN_LINK
 #include <boost/test/unit_test.hpp>
@@ -269,6 +271,54 @@ void check_wide_blocks() {
 BOOST_AUTO_TEST_CASE(wide_blocks_then_narrow_ones_then_the_tail) {
     check_wide_blocks<double>();
     check_wide_blocks<float>();
+}
+
+template <class T>
+void check_lane_wise_gradient_sums() {
+    const auto loss = ctgrad::square(ctgrad::dot(x, w) + ctgrad::dot(z, v) + b - y) / 2_c;
+    const std::size_t dx = 12, dz = 9, lanes = ctgrad::simd::batch<T>::size;
+    // Over prefetch_min_bytes of x and z together, then 4-group blocks, a lone lane group and 3.
+    const std::size_t m = ctgrad::detail::prefetch_min_bytes / ((dx + dz) * sizeof(T)) + ctgrad::fused_block_groups * lanes + lanes + 3;
+    BOOST_REQUIRE(ctgrad::detail::wants_prefetch(dx, (dx + dz) * m * sizeof(T), false));
+    BOOST_REQUIRE(!ctgrad::detail::wants_wide_blocks<ctgrad::simd::batch<T>>(dx, m));
+    std::mt19937_64 rng(19);
+    const std::vector<T> X = random_vector<T>(dx * m, 1.0, rng), Z = random_vector<T>(dz * m, 1.0, rng);
+    const std::vector<T> Y = random_vector<T>(m, 1.0, rng);
+    const auto params = ctgrad::make_parameters<T>(w = random_vector<T>(dx, 0.3, rng), v = random_vector<T>(dz, 0.3, rng), b = T(0.25));
+    const auto batch = ctgrad::make_batch(x = ctgrad::feature_major_view<T>{X.data(), dx, m, m},
+                                          z = ctgrad::feature_major_view<T>{Z.data(), dz, m, m}, y = Y);
+    auto grads = params.zeros_like();
+    auto again = params.zeros_like();
+    const T loss_value = ctgrad::value_and_grad(loss, params, batch, grads);
+    // A second call reuses the per-thread buffer of lane-wise sums: it must start from zero.
+    const T loss_again = ctgrad::value_and_grad(loss, params, batch, again);
+    const std::string where = std::string("lane-wise sums") + (std::is_same_v<T, float> ? " <float>" : " <double>");
+    require_identical<T>(grads, again, loss_value, loss_again, where + ", called twice");
+
+    double total = 0, gb = 0, scale = 0;
+    std::vector<double> gw(dx, 0.0), gv(dz, 0.0);
+    for (std::size_t i = 0; i < m; ++i) {
+        double r = double(params[b]) - double(Y[i]);
+        for (std::size_t j = 0; j < dx; ++j) r += double(X[j * m + i]) * double(params[w](j));
+        for (std::size_t j = 0; j < dz; ++j) r += double(Z[j * m + i]) * double(params[v](j));
+        total += r * r / 2;
+        gb += r;
+        scale += std::abs(r);
+        for (std::size_t j = 0; j < dx; ++j) gw[j] += r * double(X[j * m + i]);
+        for (std::size_t j = 0; j < dz; ++j) gv[j] += r * double(Z[j * m + i]);
+    }
+    const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-12, n = double(m);
+    BOOST_TEST(std::abs(double(loss_value) - total / n) <= tol * total / n, where << ": loss");
+    BOOST_TEST(std::abs(double(grads[b]) - gb / n) <= tol * scale / n, where << ": d/db");
+    for (std::size_t j = 0; j < dx; ++j)
+        BOOST_TEST(std::abs(double(grads[w](j)) - gw[j] / n) <= tol * 4 * scale / n, where << ": d/dw[" << j << "]");
+    for (std::size_t j = 0; j < dz; ++j)
+        BOOST_TEST(std::abs(double(grads[v](j)) - gv[j] / n) <= tol * 4 * scale / n, where << ": d/dv[" << j << "]");
+}
+
+BOOST_AUTO_TEST_CASE(large_batches_of_few_features_sum_their_gradients_lane_by_lane) {
+    check_lane_wise_gradient_sums<double>();
+    check_lane_wise_gradient_sums<float>();
 }
 
 BOOST_AUTO_TEST_CASE(value_alone_is_unchanged_by_the_stride) {

@@ -104,6 +104,9 @@ public:
     using value_type = simd::scalar_of_t<V>;
     static constexpr std::size_t lanes = simd::lanes_v<V>;
     static constexpr std::size_t groups = K;
+    /// Whether the block asks for rows ahead: in large batches read from memory, or when the
+    /// rows collide in the caches and are not copied (run_plan).
+    static constexpr bool prefetches = Prefetch;
 
     std::size_t m_offset = 0; ///< first example of the block
     std::size_t m_ahead = 0;  ///< first example of the block to prefetch (with Prefetch)
@@ -297,14 +300,16 @@ inline constexpr std::size_t prefetch_blocks = 2;
 /// stream prefetcher keeps up (d = 2 reaches the probe without) and the hints only cost.
 inline constexpr std::size_t prefetch_min_features = 8;
 
-/// Room for the packed rows of a block, one per thread and lane type, kept between calls so
-/// that a training step allocates nothing once the first call has sized it.
-template <class V>
-V* packing_buffer(std::size_t groups) {
+/// Room for count lane groups, one per thread, lane type and Purpose (a tag type: the packed
+/// rows of a block, the lane-wise sums of a gradient), kept between calls so that a training
+/// step allocates nothing once the first call has sized it.
+template <class V, class Purpose>
+V* thread_buffer(std::size_t count) {
     thread_local std::vector<V> buffer;
-    if (buffer.size() < groups) buffer.resize(groups);
+    if (buffer.size() < count) buffer.resize(count);
     return buffer.data();
 }
+struct packed_rows_purpose;
 
 /// Runs on_block(evaluator) over the whole blocks of K lane groups of V in [begin, end).
 /// Returns the first example not covered (fewer than K lane groups remain). With prefetch,
@@ -323,7 +328,7 @@ std::size_t for_each_block(const Inputs& in, std::size_t begin, std::size_t end,
             rows[p] = in.m_batch[typename decltype(symbol)::type{}].m_features * K;
             total += rows[p];
         });
-        V* room = packing_buffer<V>(total);
+        V* room = thread_buffer<V, packed_rows_purpose>(total);
         for (std::size_t p = 0; p < Packed::size; ++p) {
             packed[p] = room;
             room += rows[p];
