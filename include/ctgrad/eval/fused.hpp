@@ -87,16 +87,17 @@ std::size_t widest(const Inputs& in) {
 /// pass, full batches: 0.83-0.91 of the probe against 0.75-0.80 at d = 128, m = 10^6).
 inline constexpr std::size_t wide_block_groups = 8;
 
-/// The fewest features for wide blocks. At d = 16 they measured no faster (m = 10^6, double:
-/// value+grad 5.8 against 5.4-5.8 ms); from 32 on they are (value+grad, double, m = 10^6, wide
-/// against 4-group blocks: d = 32 9.1 against 12.2 ms, d = 40 10.9 against 15.7, d = 48 13.8
-/// against 18.5; m a power of two, d = 32: 14.9-15.1 against 17.0). The bound was 64 until
-/// 2026-11-27, set on a VM with slower memory, where 4-group blocks kept up below it.
-inline constexpr std::size_t wide_min_features = 32;
+/// The fewest features for wide blocks. With 4-group blocks, value+grad falls from 0.81 of the
+/// probe at d = 14 to 0.56 at d = 22 (double, m = 10^6), while wide blocks hold 0.59-0.67 from
+/// d = 14 to 22: they cross at 19-20. At 128 MB of X, double, wide against 4-group blocks:
+/// d = 20 5.3 against 6.9 ms, d = 24 5.3 against 6.5, d = 28 5.0 against 7.3; d = 16 5.1
+/// against 4.0, hence 20. (With two blocks prefetched ahead the crossing was near 32.)
+inline constexpr std::size_t wide_min_features = 20;
 
-/// Whether to use wide blocks: enough features, few enough that the block and the two ahead
-/// that are prefetched fit in 1 MiB of L2 (at d = 1024 they did not, and measured slower),
-/// and enough examples for the rest to be a small remainder.
+/// Whether to use wide blocks: enough features, few enough that the block and the one ahead
+/// that is prefetched fit in 1 MiB of L2, and enough examples for the rest to be a small
+/// remainder. (d = 1024 fits, and wide blocks measured faster there: double, m = 2^15, 15.3
+/// against 17.4 ms; m = 15625, 4.9 against 5.2.)
 template <class V>
 bool wants_wide_blocks(std::size_t features, std::size_t examples) {
     constexpr std::size_t row_bytes = wide_block_groups * sizeof(V);
