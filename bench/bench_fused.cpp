@@ -7,7 +7,9 @@
 //   read_probe             a SIMD sum over the same bytes (X and Y): the read bandwidth
 // for d in {2, 16, 128, 1024} x m in {32, 256, 4096} (double), a full batch of
 // >= 256 MiB of X per d (double and float; m a power of two, so the rows of a block collide
-// in the caches), and the two full batches that issue 6 compares with PyTorch, named
+// in the caches), the same in double with m not a power of two (named <double>/not_pow2/...:
+// 15/16 of it plus 24 examples, so that the rows fall 192 bytes apart in the cache sets), and
+// the two full batches that issue 6 compares with PyTorch, named
 // <T>/issue6/...: n = 10^6 at d = 128 (X is 1 GiB in double) and n = 2 * 10^7 at d = 2
 // (select them with --benchmark_filter=issue6).
 //
@@ -407,6 +409,7 @@ const bool registered = [] {
         for (auto m : small_m) register_config<double>("double", d, m);
     for (auto d : small_d) register_config<double>("double", d, full_m<double>(d));
     for (auto d : small_d) register_config<float>("float", d, full_m<float>(d));
+    for (auto d : small_d) register_config<double>("double", d, full_m<double>(d) / 16 * 15 + 24, "/not_pow2");
     // Issue 6's sizes, as in its PyTorch script.
     register_config<double>("double", 128, 1'000'000, "/issue6");
     register_config<double>("double", 2, 20'000'000, "/issue6");
