@@ -8,7 +8,8 @@
 // an input read by several reductions, and two packed inputs of different lengths. Large
 // batches (over prefetch_min_bytes) of wide_min_features or more features run in wide blocks
 // of 8 lane groups (then 4, then 1): those are checked here too, against the loop a user
-// writes, with and without the copy. So are large batches whose data do not start on a
+// writes, at a stride whose rows collide and at one whose rows do not (large batches are not
+// copied: the kernel prefetches them instead). So are large batches whose data do not start on a
 // multiple of the SIMD width: the kernel takes the examples before the first aligned lane
 // group one at a time, then aligned blocks. Every large batch that prefetches sums its vector
 // partials lane by lane in a per-thread buffer: checked with wide blocks, and with 4-group
@@ -243,9 +244,10 @@ void check_wide_blocks() {
                               ctgrad::fused_block_groups * lanes + lanes + 3;
         BOOST_REQUIRE(ctgrad::detail::wants_wide_blocks<ctgrad::simd::batch<T>>(d, m));
         BOOST_REQUIRE(ctgrad::detail::wants_prefetch(d, d * m * sizeof(T), false));
-        // Dense (stride m), and a stride of a multiple of 64 KiB, where the rows collide and are
-        // copied. Both start on a 64-byte boundary, so that the kernel takes the same examples
-        // one at a time before its blocks (none) and the two results must agree bit for bit.
+        // Dense (stride m), and a stride of a multiple of 64 KiB, where the rows collide (and
+        // blocks that prefetch do not copy them). Both start on a 64-byte boundary, so that the
+        // kernel takes the same examples one at a time before its blocks (none) and the two
+        // results must agree bit for bit.
         const std::size_t colliding = (m + colliding_stride<T> - 1) / colliding_stride<T> * colliding_stride<T>;
         std::vector<T> dense_room(d * m + 64), spread_room(d * colliding + 64);
         T* const dense = aligned_up(dense_room.data());

@@ -145,8 +145,9 @@ std::size_t examples_to_align(const Inputs& in) {
 /// Runs the plan over the whole batch: in a large batch, first the examples before the widest
 /// input's first aligned lane group, one at a time; then blocks of fused_block_groups lane
 /// groups, then single lane groups, then the scalar tail (fewer examples than one lane
-/// group). The blocks copy the rows of the inputs in Packed (read again after the
-/// reductions) when those rows collide in the caches.
+/// group). Blocks that do not prefetch copy the rows of the inputs in Packed (read again
+/// after the reductions) when those rows collide in the caches; blocks that prefetch never do
+/// (packing_pays in fused_kernel.hpp).
 template <class Entries, class Packed = type_list<>, class Inputs, class OnBlock>
 void run_plan(const Inputs& in, std::size_t examples, OnBlock&& on_block) {
     using T = typename Inputs::value_type;
@@ -168,10 +169,6 @@ void run_plan(const Inputs& in, std::size_t examples, OnBlock&& on_block) {
         // collide in the caches need the copy even when the batch is too small to prefetch.
         if (pack) done = for_each_block<V, K, false, Entries, Packed>(in, done, examples, on_block);
         else done = for_each_block<V, K, false, Entries>(in, done, examples, on_block);
-    } else if (pack) {
-        if (wants_wide_blocks<V>(features, examples))
-            done = for_each_block<V, wide, true, Entries, Packed>(in, done, examples, on_block);
-        done = for_each_block<V, K, true, Entries, Packed>(in, done, examples, on_block);
     } else {
         if (wants_wide_blocks<V>(features, examples))
             done = for_each_block<V, wide, true, Entries>(in, done, examples, on_block);

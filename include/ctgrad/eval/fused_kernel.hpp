@@ -14,7 +14,9 @@
 // stride apart, and with a stride that is a multiple of 4 KiB (m a power of two) they all
 // fall into the same few sets of L1 and L2: with more rows than ways the second walk went
 // back to memory (measured at d = 128, m = 2^18: value+grad 32 ms at stride m, 14 ms at
-// stride m + 72). The copy is contiguous, so it stays in L1 or L2 whatever the stride.
+// stride m + 72). The copy is contiguous, so it stays in L1 or L2 whatever the stride. Only
+// blocks that do not prefetch copy: in large batches, since the prefetch runs one block ahead
+// and the gradient is summed lane by lane, the copy measured slower (packing_pays).
 #ifndef CTGRAD_EVAL_FUSED_KERNEL_HPP
 #define CTGRAD_EVAL_FUSED_KERNEL_HPP
 
@@ -431,9 +433,15 @@ bool rows_collide(const Inputs& in) {
     return collide;
 }
 
-/// Whether copying the rows of the inputs in Packed pays: only when a block's rows collide in
-/// the cache. Measured at d = 128, m = 10^6, where they do not, the copy cost 15% (0.72 of
-/// the probe against 0.85); at m = 2^18, where they do, it gained 50% (0.73 against 0.49).
+/// Whether copying the rows of the inputs in Packed pays in blocks that do not prefetch: only
+/// when a block's rows collide in the cache (in the caches, double, value+grad at d = 128:
+/// m = 4096 70 against 82 us, m = 2048 35 against 37-41 us). Where they do not collide the
+/// copy cost 15% (d = 128, m = 10^6: 0.72 of the probe against 0.85). Blocks that prefetch
+/// never copy: it gained 50% at d = 128, m = 2^18 when the prefetch ran two blocks ahead and
+/// the gradient's lanes were summed per block (0.73 against 0.49), but since 2026-11-27 it
+/// costs there (double: d = 16, m = 2^21 14.8-15.1 against 12.8-13.2 ms; d = 128, m = 2^18
+/// 14.1-14.2 against 11.9-12.1; d = 1024, m = 2^15 15.3-15.6 against 13.3-13.7; m = 4096,
+/// 32 MiB, 1.8-1.9 against 1.5-1.6 ms; float d = 128, m = 2^20 28.3 against 23.5-24.0).
 template <class V, std::size_t K, class Packed, class Inputs>
 bool packing_pays(const Inputs& in) {
     return rows_collide<V, K, Packed>(in);
