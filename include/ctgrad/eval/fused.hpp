@@ -239,8 +239,12 @@ CTGRAD_ALWAYS_INLINE inline void accumulate_partial(const Evaluator& ev, gradien
     if constexpr (std::is_same_v<G, zero_t>) {
         return;
     } else if constexpr (P::is_vector && simd::is_batch_v<V> && Evaluator::prefetches) {
+        // Last feature first: the rows the reductions read last are the likeliest still in L1
+        // when a block's rows do not all fit (value+grad, double, m = 10^6, d = 128: 36.0-36.3
+        // against 38.5-40.6 ms; float 17.8-18.2 against 18.7-19.1; d = 256 and 1024 2-3%
+        // faster; d = 8 to 64 the same or faster).
         V* lane_sums = sums.m_lane_sums[I];
-        for (std::size_t j = 0; j < length; ++j) lane_sums[j] += ev.template element_sum<G>(j);
+        for (std::size_t j = length; j-- > 0;) lane_sums[j] += ev.template element_sum<G>(j);
     } else if constexpr (P::is_vector && simd::is_batch_v<V>) {
         constexpr std::size_t lanes = simd::lanes_v<V>;
         const std::size_t whole = length - length % lanes;
