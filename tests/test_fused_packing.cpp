@@ -7,7 +7,7 @@
 // copy, hence this file: one block, two blocks, blocks plus lane groups plus the scalar tail,
 // an input read by several reductions, and two packed inputs of different lengths. Large
 // batches (over prefetch_min_bytes) of wide_min_features or more features run in wide blocks
-// of wide_block_groups lane groups (then 4, then 1): those are checked here too, against the loop a user
+// of 8 lane groups (then 4, then 1): those are checked here too, against the loop a user
 // writes, at a stride whose rows collide and at one whose rows do not (large batches are not
 // copied: the kernel prefetches them instead). So are large batches whose data do not start on a
 // multiple of the SIMD width: the kernel takes the examples before the first aligned lane

@@ -83,29 +83,26 @@ std::size_t widest(const Inputs& in) {
 }
 
 /// Lane groups per block for large batches of many features: each row is then read in runs of
-/// 16 lines instead of 4, which the memory serves better. 8 until 2026-11-27 (a hand prototype
-/// had measured 0.83-0.91 of the probe against 0.75-0.80 with 4 at d = 128, m = 10^6); with
-/// the prefetch one block ahead, 16 measured faster than 8 (value+grad, double, two runs,
-/// 128 MB of X: d = 20 4.3 against 4.8-4.9 ms, d = 32 3.9 against 4.4, d = 64 3.7-3.8 against
-/// 4.0, d = 128 3.7-3.8 against 4.0, d = 512 the same; m = 10^6, d = 128 33.2-33.4 against
-/// 35.4-35.5, float 16.1-16.3 against 17.1-17.4; 12 lay between). A block's values then no
-/// longer all fit in registers, which in a pass bound by memory costs nothing measurable.
-inline constexpr std::size_t wide_block_groups = 16;
+/// 8 lines instead of 4, which the memory serves better (hand-written prototype of the d2l
+/// pass, full batches: 0.83-0.91 of the probe against 0.75-0.80 at d = 128, m = 10^6).
+inline constexpr std::size_t wide_block_groups = 8;
 
-/// The fewest features for wide blocks: 16-group blocks against 4-group ones, value+grad,
-/// double, 128 MB of X, two runs: d = 16 4.4 against 3.7-3.8 ms, d = 18 4.4 against 4.6. With
-/// 8-group wide blocks the crossing was at 19-20, and near 32 with two blocks prefetched ahead.
-inline constexpr std::size_t wide_min_features = 18;
+/// The fewest features for wide blocks. With 4-group blocks, value+grad falls from 0.81 of the
+/// probe at d = 14 to 0.56 at d = 22 (double, m = 10^6), while wide blocks hold 0.59-0.67 from
+/// d = 14 to 22: they cross at 19-20. At 128 MB of X, double, wide against 4-group blocks:
+/// d = 20 5.3 against 6.9 ms, d = 24 5.3 against 6.5, d = 28 5.0 against 7.3; d = 16 5.1
+/// against 4.0, hence 20. (With two blocks prefetched ahead the crossing was near 32.)
+inline constexpr std::size_t wide_min_features = 20;
 
-/// Whether to use wide blocks: enough features, and enough examples for the rest to be a
-/// small remainder. There is no upper bound on the features: the block and the one prefetched
-/// ahead need not fit in L2 (2 MiB at d = 1024, 4 MiB at d = 2048), and wide blocks still
-/// measured faster than 4-group ones, double: d = 1024, m = 2^15, 11.8-12.4 against 13.0 ms
-/// (the 8-group blocks, which fitted); d = 2048, m = 7812, 4.9-5.0 against 6.1; m = 2^14,
-/// 12.7-13.2 against 18.6-18.9; d = 4096, m = 3906, 6.1 against 7.1.
+/// Whether to use wide blocks: enough features, few enough that the block and the one ahead
+/// that is prefetched fit in 1 MiB of L2, and enough examples for the rest to be a small
+/// remainder. (d = 1024 fits, and wide blocks measured faster there: double, m = 2^15, 15.3
+/// against 17.4 ms; m = 15625, 4.9 against 5.2.)
 template <class V>
 bool wants_wide_blocks(std::size_t features, std::size_t examples) {
-    return features >= wide_min_features && examples >= 16 * wide_block_groups * simd::lanes_v<V>;
+    constexpr std::size_t row_bytes = wide_block_groups * sizeof(V);
+    return features >= wide_min_features && (prefetch_blocks + 1) * features * row_bytes <= (std::size_t(1) << 20) &&
+           examples >= 16 * wide_block_groups * simd::lanes_v<V>;
 }
 
 /// The fewest examples for which the kernel aligns its loads. Aligning takes up to lanes - 1
