@@ -21,6 +21,8 @@
 #include <ctgrad/ctgrad.hpp>
 #include <ctgrad/eval/fused.hpp>
 
+#include "fused_reference.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -32,12 +34,7 @@ using namespace ctgrad::literals;
 
 namespace {
 
-constexpr ctgrad::input_vec<"x"> x;
-constexpr ctgrad::input_vec<"z"> z;
-constexpr ctgrad::input<"y"> y;
-constexpr ctgrad::param_vec<"w"> w;
-constexpr ctgrad::param_vec<"v"> v;
-constexpr ctgrad::param<"b"> b;
+using namespace fused_test;
 
 /// A stride of 64 KiB of T: every row of a block starts in the same cache sets.
 template <class T>
@@ -62,68 +59,6 @@ struct layouts {
     [[nodiscard]] ctgrad::feature_major_view<T> dense() const { return {contiguous.data(), d, m, m}; }
     [[nodiscard]] ctgrad::feature_major_view<T> spread() const { return {strided.data(), d, m, colliding_stride<T>}; }
 };
-
-template <class T>
-std::vector<T> random_vector(std::size_t n, double scale, std::mt19937_64& rng) {
-    std::normal_distribution<double> normal(0.0, scale);
-    std::vector<T> out(n);
-    for (auto& e : out) e = static_cast<T>(normal(rng));
-    return out;
-}
-
-template <class T, class Store>
-void require_identical(const Store& a, const Store& b, T value_a, T value_b, const std::string& where) {
-    BOOST_TEST(value_a == value_b, where << ": loss " << value_a << " vs " << value_b);
-    a.for_each([&](auto symbol, const auto& ga) {
-        const auto& gb = b[symbol];
-        const std::string name(decltype(symbol)::name.view());
-        if constexpr (std::is_arithmetic_v<std::remove_cvref_t<decltype(ga)>>) {
-            BOOST_TEST(ga == gb, where << ": d/d" << name << " " << ga << " vs " << gb);
-        } else {
-            BOOST_REQUIRE_EQUAL(ga.size(), gb.size());
-            for (std::size_t j = 0; j < ga.size(); ++j)
-                BOOST_TEST(ga(j) == gb(j), where << ": d/d" << name << "[" << j << "] " << ga(j) << " vs " << gb(j));
-        }
-    });
-}
-
-/// The d2l loss, its gradient and predictions over feature-major X (d x m), summed in double
-/// as a user's loop would, and the sum of |residual| that scales the tolerances.
-struct d2l_reference {
-    double loss = 0, gb = 0, scale = 0;
-    std::vector<double> gw, predictions;
-};
-
-template <class T, class Params>
-d2l_reference reference_d2l(const T* X, const std::vector<T>& Y, const Params& params, std::size_t d, std::size_t m) {
-    d2l_reference ref;
-    ref.gw.assign(d, 0.0);
-    ref.predictions.resize(m);
-    for (std::size_t i = 0; i < m; ++i) {
-        double r = double(params[b]);
-        for (std::size_t j = 0; j < d; ++j) r += double(X[j * m + i]) * double(params[w](j));
-        ref.predictions[i] = r;
-        r -= double(Y[i]);
-        ref.loss += r * r / 2;
-        ref.gb += r;
-        ref.scale += std::abs(r);
-        for (std::size_t j = 0; j < d; ++j) ref.gw[j] += r * double(X[j * m + i]);
-    }
-    return ref;
-}
-
-/// The mean loss and gradient against the reference within the laws' tolerance, relative to
-/// the mean magnitude of the summed terms.
-template <class T, class Store>
-void require_near_reference(const d2l_reference& ref, std::size_t m, T loss_value, const Store& grads, const std::string& where) {
-    const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-12;
-    const double n = double(m);
-    BOOST_TEST(std::abs(double(loss_value) - ref.loss / n) <= tol * ref.loss / n,
-               where << ": loss " << loss_value << " vs " << ref.loss / n);
-    BOOST_TEST(std::abs(double(grads[b]) - ref.gb / n) <= tol * ref.scale / n, where << ": d/db");
-    for (std::size_t j = 0; j < ref.gw.size(); ++j)
-        BOOST_TEST(std::abs(double(grads[w](j)) - ref.gw[j] / n) <= tol * 4 * ref.scale / n, where << ": d/dw[" << j << "]");
-}
 
 /// p moved up to the next 64-byte boundary (the widest SIMD width).
 template <class T>
