@@ -6,6 +6,7 @@
 #include "ctgrad/error.hpp"
 #include "ctgrad/eval/fused_kernel.hpp"
 #include "ctgrad/eval/hoisted_eval.hpp"
+#include "ctgrad/eval/parallel.hpp"
 #include "ctgrad/eval/summed_form.hpp"
 #include "ctgrad/symbolic/derivative.hpp"
 
@@ -142,40 +143,78 @@ std::size_t examples_to_align(const Inputs& in) {
     return examples_before_aligned<V>(widest_data);
 }
 
-/// Runs the plan over the whole batch: in a large batch, first the examples before the widest
-/// input's first aligned lane group, one at a time; then blocks of fused_block_groups lane
-/// groups, then single lane groups, then the scalar tail (fewer examples than one lane
-/// group). Blocks that do not prefetch copy the rows of the inputs in Packed (read again
-/// after the reductions) when those rows collide in the caches; blocks that prefetch never do
-/// (packing_pays in fused_kernel.hpp).
+/// Runs the plan over the examples [begin, end) of the batch: from the batch's first example
+/// in a large batch, first the examples before the widest input's first aligned lane group,
+/// one at a time; then blocks of fused_block_groups lane groups, then single lane groups, then
+/// the scalar tail (fewer examples than one lane group). Blocks that do not prefetch copy the
+/// rows of the inputs in Packed (read again after the reductions) when those rows collide in
+/// the caches; blocks that prefetch never do (packing_pays in fused_kernel.hpp).
 template <class Entries, class Packed = type_list<>, class Inputs, class OnBlock>
-void run_plan(const Inputs& in, std::size_t examples, OnBlock&& on_block) {
+void run_plan(const Inputs& in, std::size_t begin, std::size_t end, OnBlock&& on_block) {
     using T = typename Inputs::value_type;
     using V = simd::batch<T>;
     constexpr std::size_t K = fused_block_groups;
     constexpr std::size_t wide = wide_block_groups;
     const std::size_t features = widest(in);
-    std::size_t done = 0;
-    if (examples >= align_min_examples)
-        done = for_each_block<T, 1, false, Entries>(in, 0, examples_to_align<V>(in), on_block);
+    std::size_t done = begin;
+    if (begin == 0 && in.m_batch.examples() >= align_min_examples)
+        done = for_each_block<T, 1, false, Entries>(in, 0, std::min(end, examples_to_align<V>(in)), on_block);
     // Fewer rows than the fewest to prefetch cannot fill a set of the cache model either, so
     // small models (the d2l fit, d = 2, one block per step) skip both decisions.
     const bool pack = features >= prefetch_min_features && Packed::size > 0 && packing_pays<V, K, Packed>(in);
     if (features < prefetch_min_features) {
-        done = for_each_block<V, K, false, Entries>(in, done, examples, on_block);
+        done = for_each_block<V, K, false, Entries>(in, done, end, on_block);
     } else if (!wants_prefetch(features, reduction_bytes<Entries>(in),
                                !pack && rows_collide<V, K, reduction_inputs_t<Entries>>(in))) {
         // Whether to copy the rows is decided apart from whether to prefetch: rows that
         // collide in the caches need the copy even when the batch is too small to prefetch.
-        if (pack) done = for_each_block<V, K, false, Entries, Packed>(in, done, examples, on_block);
-        else done = for_each_block<V, K, false, Entries>(in, done, examples, on_block);
+        if (pack) done = for_each_block<V, K, false, Entries, Packed>(in, done, end, on_block);
+        else done = for_each_block<V, K, false, Entries>(in, done, end, on_block);
     } else {
-        if (wants_wide_blocks<V>(features, examples))
-            done = for_each_block<V, wide, true, Entries>(in, done, examples, on_block);
-        done = for_each_block<V, K, true, Entries>(in, done, examples, on_block);
+        if (wants_wide_blocks<V>(features, end - done))
+            done = for_each_block<V, wide, true, Entries>(in, done, end, on_block);
+        done = for_each_block<V, K, true, Entries>(in, done, end, on_block);
     }
-    done = for_each_block<V, 1, false, Entries>(in, done, examples, on_block);
-    for_each_block<T, 1, false, Entries>(in, done, examples, on_block);
+    done = for_each_block<V, 1, false, Entries>(in, done, end, on_block);
+    for_each_block<T, 1, false, Entries>(in, done, end, on_block);
+}
+
+/// The fewest bytes the reductions of a pass read for it to be split into chunks that several
+/// threads may take (parallel.hpp): smaller batches run on the calling thread alone.
+inline constexpr std::size_t chunked_min_bytes = std::size_t(16) << 20;
+/// About how many bytes of the reductions' inputs one chunk covers.
+inline constexpr std::size_t chunk_bytes = std::size_t(4) << 20;
+
+/// How a pass splits the batch's examples into chunks: chunk 0 is [0, m_first_end), chunk i > 0
+/// starts m_size examples after chunk i - 1, and the last one ends at the batch's end. Every
+/// chunk but the first starts on an aligned lane group, and each is long enough for the wide
+/// blocks (wants_wide_blocks). It depends on the batch and the plan only, never on the number
+/// of threads, so neither do the sums.
+struct chunk_plan {
+    std::size_t m_count = 1;
+    std::size_t m_first_end = 0;
+    std::size_t m_size = 0;
+    std::size_t m_examples = 0;
+
+    [[nodiscard]] std::size_t begin(std::size_t i) const noexcept { return i == 0 ? 0 : m_first_end + (i - 1) * m_size; }
+    [[nodiscard]] std::size_t end(std::size_t i) const noexcept {
+        return i + 1 == m_count ? m_examples : m_first_end + i * m_size;
+    }
+};
+
+template <class Entries, class Inputs>
+chunk_plan plan_chunks(const Inputs& in, std::size_t examples) {
+    using V = simd::batch<typename Inputs::value_type>;
+    const chunk_plan whole{1, examples, 0, examples};
+    const std::size_t bytes = reduction_bytes<Entries>(in);
+    if (bytes <= chunked_min_bytes) return whole;
+    constexpr std::size_t step = wide_block_groups * simd::lanes_v<V>;
+    const std::size_t wanted = chunk_bytes / (bytes / examples + 1);
+    const std::size_t size = std::max<std::size_t>(wanted / step, 16) * step;
+    const std::size_t aligned = examples >= align_min_examples ? examples_to_align<V>(in) : 0;
+    const std::size_t count = (examples - aligned) / size;
+    if (count < 2) return whole;
+    return {count, aligned + size, size, examples};
 }
 
 /// What value_and_grad sums over the batch. SIMD blocks add lane by lane (the lanes are summed
@@ -230,7 +269,25 @@ struct gradient_sums {
             (V::load_unaligned(out + j0) + simd::sum_rows(sums + j0)).store_unaligned(out + j0);
         for (std::size_t j = whole; j < length; ++j) out[j] += simd::sum_lanes(sums[j]);
     }
+
+    /// Adds what is still kept lane by lane to each vector parameter's outs[i][0, lengths[i])
+    /// (lengths[i] is 0 for a scalar), and writes the loss's sum to totals[0] and scalar
+    /// parameter i's to totals[1 + i].
+    void finish(const std::array<T*, Params>& outs, const std::size_t (&lengths)[Params], T* totals) const {
+        totals[0] = simd::sum_lanes(m_loss) + m_loss_tail;
+        for (std::size_t i = 0; i < Params; ++i) {
+            totals[1 + i] = simd::sum_lanes(m_scalar[i]) + m_scalar_tail[i];
+            if (lengths[i] == 0) continue;
+            const std::size_t whole = lengths[i] - lengths[i] % lanes;
+            for (std::size_t j = whole; j < lengths[i]; ++j) outs[i][j] += simd::sum_lanes(m_rest[i][j - whole]);
+            fold_lane_sums(i, outs[i], lengths[i]);
+        }
+    }
 };
+
+/// Tags for the calling thread's buffers of per-chunk sums (thread_buffer).
+struct chunk_gradients_purpose;
+struct chunk_values_purpose;
 
 /// Adds one block's sum of the partial G (by the parameter P, index I) to the sums.
 template <class G, class P, std::size_t I, class Evaluator, class T, std::size_t N>
@@ -263,17 +320,23 @@ CTGRAD_ALWAYS_INLINE inline void accumulate_partial(const Evaluator& ev, gradien
     }
 }
 
-/// Runs the plan of a single expression (its runtime numbers slotted) over the batch,
-/// calling on_block(std::type_identity<E>{}, evaluator) with E the slotted expression.
-template <class Expr, class Params, class Batch, class OnBlock>
-void run_expression(const Expr& e, const Params& params, const Batch& batch, OnBlock&& on_block) {
+/// Runs the plan of a single expression (its runtime numbers slotted) over the batch in the
+/// chunks of plan_chunks, on up to max_threads() threads: first on_chunks(count), then for
+/// every chunk c, sum_chunk(c, std::type_identity<E>{}, run) with E the slotted expression;
+/// run(on_block) calls on_block(evaluator) for each block of the chunk.
+template <class Expr, class Params, class Batch, class OnChunks, class SumChunk>
+void run_expression(const Expr& e, const Params& params, const Batch& batch, OnChunks&& on_chunks, SumChunk&& sum_chunk) {
     using T = typename Params::value_type;
     const slotted_expression<Expr, T> slotted(e);
     using E = std::remove_cvref_t<decltype(slotted.m_expression)>;
     using entries = plan_entries_t<E>;
     kernel_inputs<Params, Batch, slotted.count, entries> in{params, batch, slotted.numbers()};
     prepare_inputs<entries>(in);
-    run_plan<entries>(in, batch.examples(), [&](const auto& ev) { on_block(std::type_identity<E>{}, ev); });
+    const chunk_plan chunks = plan_chunks<entries>(in, batch.examples());
+    on_chunks(chunks.m_count);
+    parallel_for(chunks.m_count, [&](std::size_t c) {
+        sum_chunk(c, std::type_identity<E>{}, [&](auto&& on_block) { run_plan<entries>(in, chunks.begin(c), chunks.end(c), on_block); });
+    });
 }
 
 } // namespace detail
@@ -327,9 +390,9 @@ T value_and_grad(const Loss& loss, const parameter_store<T, P...>& params, const
             ...);
 
         using param_list = detail::type_list<P...>;
-        detail::gradient_sums<T, sizeof...(P)> sums;
+        constexpr std::size_t params_count = sizeof...(P);
         // Pointer and length of each vector gradient, read once rather than once per block.
-        T* const outs[] = {[&]() -> T* {
+        const std::array<T*, params_count> outs = {[&]() -> T* {
             if constexpr (P::is_vector) return grads[P{}].data();
             else return nullptr;
         }()...};
@@ -341,17 +404,52 @@ T value_and_grad(const Loss& loss, const parameter_store<T, P...>& params, const
         // The inputs the summed partials read again after the reductions (copied per block
         // when their rows collide in the caches: fused_kernel.hpp).
         using packed = detail::packed_inputs_t<entries, typename detail::summed_partial<E, P>::per_example...>;
-        detail::run_plan<entries, packed>(in, batch.examples(), [&](const auto& ev) {
-            if constexpr (std::remove_cvref_t<decltype(ev)>::prefetches)
-                if (!sums.m_lane_sums_ready) sums.prepare_lane_sums(lengths);
-            if constexpr (simd::is_batch_v<typename std::remove_cvref_t<decltype(ev)>::lane_type>)
-                sums.m_loss += ev.template block_sum<typename loss_form::per_example>();
-            else
-                sums.m_loss_tail += ev.template block_sum<typename loss_form::per_example>();
-            (detail::accumulate_partial<typename detail::summed_partial<E, P>::per_example, P, detail::list_index_v<param_list, P>>(
-                 ev, sums, outs[detail::list_index_v<param_list, P>], lengths[detail::list_index_v<param_list, P>]),
-             ...);
-        });
+        // Sums the examples [begin, end): each vector partial added into range_outs, the loss
+        // and the scalar partials written to range_totals (gradient_sums::finish).
+        auto sum_range = [&](std::size_t begin, std::size_t end, const std::array<T*, params_count>& range_outs, T* range_totals) {
+            detail::gradient_sums<T, params_count> sums;
+            detail::run_plan<entries, packed>(in, begin, end, [&](const auto& ev) {
+                if constexpr (std::remove_cvref_t<decltype(ev)>::prefetches)
+                    if (!sums.m_lane_sums_ready) sums.prepare_lane_sums(lengths);
+                if constexpr (simd::is_batch_v<typename std::remove_cvref_t<decltype(ev)>::lane_type>)
+                    sums.m_loss += ev.template block_sum<typename loss_form::per_example>();
+                else
+                    sums.m_loss_tail += ev.template block_sum<typename loss_form::per_example>();
+                (detail::accumulate_partial<typename detail::summed_partial<E, P>::per_example, P, detail::list_index_v<param_list, P>>(
+                     ev, sums, range_outs[detail::list_index_v<param_list, P>], lengths[detail::list_index_v<param_list, P>]),
+                 ...);
+            });
+            sums.finish(range_outs, lengths, range_totals);
+        };
+
+        T totals[1 + params_count] = {}; // the loss's sum, then each scalar partial's
+        const detail::chunk_plan chunks = detail::plan_chunks<entries>(in, batch.examples());
+        if (chunks.m_count == 1) {
+            sum_range(0, batch.examples(), outs, totals);
+        } else {
+            // A large batch: each chunk sums into its own row (its totals, then each vector
+            // partial), on whichever thread takes it; the rows are added up in chunk order.
+            std::size_t width = 1 + params_count;
+            for (std::size_t length : lengths) width += length;
+            T* const rows = detail::thread_buffer<T, detail::chunk_gradients_purpose>(chunks.m_count * width);
+            detail::parallel_for(chunks.m_count, [&](std::size_t c) {
+                T* const row = rows + c * width;
+                std::fill(row, row + width, T(0));
+                std::array<T*, params_count> row_outs{};
+                T* at = row + 1 + params_count;
+                for (std::size_t i = 0; i < params_count; ++i) {
+                    row_outs[i] = at;
+                    at += lengths[i];
+                }
+                sum_range(chunks.begin(c), chunks.end(c), row_outs, row);
+            });
+            for (std::size_t c = 0; c < chunks.m_count; ++c) {
+                const T* from = rows + c * width;
+                for (std::size_t k = 0; k < 1 + params_count; ++k) totals[k] += *from++;
+                for (std::size_t i = 0; i < params_count; ++i)
+                    for (std::size_t j = 0; j < lengths[i]; ++j) outs[i][j] += *from++;
+            }
+        }
 
         // The coefficients and the parts that depend on no input, once (hoisted_eval.hpp).
         const T scale = T(1) / static_cast<T>(batch.examples());
@@ -362,9 +460,6 @@ T value_and_grad(const Loss& loss, const parameter_store<T, P...>& params, const
             if constexpr (S::is_vector) {
                 T* out = grads[S{}].data();
                 const std::size_t length = grads[S{}].size();
-                const std::size_t whole = length - length % sums.lanes;
-                for (std::size_t j = whole; j < length; ++j) out[j] += simd::sum_lanes(sums.m_rest[index][j - whole]);
-                sums.fold_lane_sums(index, out, length);
                 if constexpr (std::is_same_v<typename form::once, zero_t>) {
                     for (std::size_t j = 0; j < length; ++j) out[j] *= factor;
                 } else {
@@ -372,12 +467,10 @@ T value_and_grad(const Loss& loss, const parameter_store<T, P...>& params, const
                         out[j] = out[j] * factor + detail::hoisted_element<typename form::once, entries>(in, j);
                 }
             } else {
-                grads[S{}] = (simd::sum_lanes(sums.m_scalar[index]) + sums.m_scalar_tail[index]) * factor +
-                             detail::hoisted_scalar<typename form::once, entries>(in);
+                grads[S{}] = totals[1 + index] * factor + detail::hoisted_scalar<typename form::once, entries>(in);
             }
         });
-        return (simd::sum_lanes(sums.m_loss) + sums.m_loss_tail) *
-                   (detail::hoisted_scalar<typename loss_form::coefficient, entries>(in) * scale) +
+        return totals[0] * (detail::hoisted_scalar<typename loss_form::coefficient, entries>(in) * scale) +
                detail::hoisted_scalar<typename loss_form::once, entries>(in);
     }
 }
@@ -407,15 +500,28 @@ T value(const Loss& loss, const parameter_store<T, P...>& params, const batch_vi
         return T{};
     } else {
         detail::require_examples(batch, "ctgrad::value");
-        simd::batch<T> total(T(0));
-        T tail = 0;
-        detail::run_expression(loss, params, batch, [&]<class E>(std::type_identity<E>, const auto& ev) {
-            if constexpr (simd::is_batch_v<typename std::remove_cvref_t<decltype(ev)>::lane_type>)
-                total += ev.template block_sum<E>();
-            else
-                tail += ev.template block_sum<E>();
-        });
-        return (simd::sum_lanes(total) + tail) / static_cast<T>(batch.examples());
+        T* sums = nullptr; // each chunk's, added up in chunk order
+        std::size_t chunks = 0;
+        detail::run_expression(
+            loss, params, batch,
+            [&](std::size_t count) {
+                sums = detail::thread_buffer<T, detail::chunk_values_purpose>(count);
+                chunks = count;
+            },
+            [&]<class E>(std::size_t c, std::type_identity<E>, auto&& run) {
+                simd::batch<T> total(T(0));
+                T tail = 0;
+                run([&](const auto& ev) {
+                    if constexpr (simd::is_batch_v<typename std::remove_cvref_t<decltype(ev)>::lane_type>)
+                        total += ev.template block_sum<E>();
+                    else
+                        tail += ev.template block_sum<E>();
+                });
+                sums[c] = simd::sum_lanes(total) + tail;
+            });
+        T sum = 0;
+        for (std::size_t c = 0; c < chunks; ++c) sum += sums[c];
+        return sum / static_cast<T>(batch.examples());
     }
 }
 
@@ -431,14 +537,18 @@ void predict(const Model& model, const parameter_store<T, P...>& params, const b
     if constexpr (detail::is_bound_v<Model, params_type, batch_type>) {
         if (out.size() != batch.examples()) out = xt::xtensor<T, 1>::from_shape({batch.examples()});
         T* data = out.data();
-        detail::run_expression(model, params, batch, [&]<class E>(std::type_identity<E>, const auto& ev) {
-            for (std::size_t k = 0; k < ev.active(); ++k) {
-                const auto v = ev.template scalar<E>(k);
-                T* at = data + ev.m_offset + k * ev.lanes;
-                if constexpr (simd::is_batch_v<std::remove_cvref_t<decltype(v)>>) v.store_unaligned(at);
-                else *at = v;
-            }
-        });
+        detail::run_expression(
+            model, params, batch, [](std::size_t) {},
+            [&]<class E>(std::size_t, std::type_identity<E>, auto&& run) {
+                run([&](const auto& ev) {
+                    for (std::size_t k = 0; k < ev.active(); ++k) {
+                        const auto v = ev.template scalar<E>(k);
+                        T* at = data + ev.m_offset + k * ev.lanes;
+                        if constexpr (simd::is_batch_v<std::remove_cvref_t<decltype(v)>>) v.store_unaligned(at);
+                        else *at = v;
+                    }
+                });
+            });
     }
 }
 

@@ -1,0 +1,204 @@
+// Large batches on several threads (eval/parallel.hpp): a pass over more than
+// chunked_min_bytes is split into chunks, the same way whatever the number of threads, and the
+// chunks' sums are added in chunk order, so value_and_grad, value and predict must give the same
+// numbers, bit for bit, on 1, 2, 3 or 7 threads; and those numbers must be the d2l loss of the
+// loop a user writes. Also: the chunks cover the batch once, in order; a task's exception
+// reaches the caller and leaves the pool usable; two threads calling at once (one of them then
+// runs alone) both get their own results; the thread count's setting and its environment
+// variable.
+#define BOOST_TEST_MODULE ctgrad_parallel
+#define BOOST_TEST_DYN_LINK
+#include <boost/test/unit_test.hpp>
+
+#include <ctgrad/ctgrad.hpp>
+#include <ctgrad/eval/fused.hpp>
+#include <ctgrad/eval/parallel.hpp>
+
+#include "fused_reference.hpp"
+
+#include <atomic>
+#include <cstdlib>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace ctgrad::literals;
+using namespace fused_test;
+
+namespace {
+
+/// Restores max_threads() when a test ends, whatever it set.
+struct thread_setting_guard {
+    std::size_t saved = ctgrad::max_threads();
+    ~thread_setting_guard() { ctgrad::set_max_threads(saved); }
+};
+
+/// A d2l batch of d features over twice chunked_min_bytes, its first example `offset` numbers
+/// past a 64-byte boundary (the kernel then takes a few examples one at a time first).
+template <class T>
+struct large_batch {
+    std::size_t d, m, offset;
+    std::vector<T> storage, Y;
+    decltype(ctgrad::make_parameters<T>(w = std::vector<T>{}, b = T(0))) params;
+
+    large_batch(std::size_t features, std::size_t offset_numbers, std::uint64_t seed)
+        : d(features), m(2 * ctgrad::detail::chunked_min_bytes / (features * sizeof(T)) + 37), offset(offset_numbers) {
+        std::mt19937_64 rng(seed);
+        storage = random_vector<T>(d * m + 64, 1.0, rng);
+        Y = random_vector<T>(m, 1.0, rng);
+        params = ctgrad::make_parameters<T>(w = random_vector<T>(d, 0.3, rng), b = T(0.25));
+    }
+    [[nodiscard]] const T* X() const {
+        const auto address = reinterpret_cast<std::uintptr_t>(storage.data());
+        return storage.data() + ((64 - address % 64) % 64) / sizeof(T) + offset;
+    }
+    [[nodiscard]] auto batch() const { return ctgrad::make_batch(x = ctgrad::feature_major_view<T>{X(), d, m, m}, y = Y); }
+};
+
+const auto d2l_loss = ctgrad::square(ctgrad::dot(x, w) + b - y) / 2_c;
+const auto d2l_model = ctgrad::dot(x, w) + b;
+
+template <class T>
+void check_same_on_any_number_of_threads(std::size_t d, std::size_t offset) {
+    thread_setting_guard guard;
+    const large_batch<T> data(d, offset, 7 + d);
+    const auto batch = data.batch();
+    const std::string where = std::string(std::is_same_v<T, float> ? "float" : "double") + ", d = " + std::to_string(d) +
+                              ", m = " + std::to_string(data.m) + ", offset " + std::to_string(offset);
+
+    ctgrad::set_max_threads(1);
+    auto grads = data.params.zeros_like();
+    const T loss_value = ctgrad::value_and_grad(d2l_loss, data.params, batch, grads);
+    const T value_alone = ctgrad::value(d2l_loss, data.params, batch);
+    const xt::xtensor<T, 1> predictions = ctgrad::predict(d2l_model, data.params, batch);
+
+    const d2l_reference ref = reference_d2l(data.X(), data.Y, data.params, d, data.m);
+    require_near_reference(ref, data.m, loss_value, grads, where);
+    BOOST_TEST(std::abs(double(value_alone) - ref.loss / double(data.m)) <= (std::is_same_v<T, float> ? 1e-5 : 1e-12) * ref.loss / double(data.m),
+               where << ": value " << value_alone);
+    std::size_t wrong_predictions = 0;
+    for (std::size_t i = 0; i < data.m; ++i)
+        wrong_predictions += !(std::abs(double(predictions(i)) - ref.predictions[i]) <= (std::is_same_v<T, float> ? 1e-4 : 1e-12) * (1 + std::abs(ref.predictions[i])));
+    BOOST_TEST(wrong_predictions == 0u, where << ": predictions off the reference");
+
+    for (std::size_t threads : {2, 3, 7}) {
+        ctgrad::set_max_threads(threads);
+        auto again = data.params.zeros_like();
+        const T loss_again = ctgrad::value_and_grad(d2l_loss, data.params, batch, again);
+        require_identical<T>(grads, again, loss_value, loss_again, where + ", " + std::to_string(threads) + " threads");
+        BOOST_TEST(ctgrad::value(d2l_loss, data.params, batch) == value_alone, where << ", " << threads << " threads: value");
+        const xt::xtensor<T, 1> predicted = ctgrad::predict(d2l_model, data.params, batch);
+        BOOST_TEST((predicted == predictions), where << ", " << threads << " threads: predictions");
+    }
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(a_large_batch_gives_the_same_sums_on_any_number_of_threads) {
+    // d = 2: 4-group blocks without prefetch; d = 12: prefetching 4-group blocks, lane-wise
+    // gradient sums; d = 24: wide blocks. Offset 3 starts the batch off the SIMD width.
+    for (std::size_t d : {2, 12, 24}) {
+        check_same_on_any_number_of_threads<double>(d, 0);
+        check_same_on_any_number_of_threads<float>(d, 0);
+    }
+    check_same_on_any_number_of_threads<double>(24, 3);
+    check_same_on_any_number_of_threads<float>(12, 3);
+}
+
+BOOST_AUTO_TEST_CASE(the_chunks_cover_the_batch_once_in_order) {
+    using V = ctgrad::simd::batch<double>;
+    constexpr std::size_t lanes = ctgrad::simd::lanes_v<V>;
+    for (std::size_t d : {2, 24, 1024}) {
+        for (std::size_t offset : {0, 1, 5}) {
+            const large_batch<double> data(d, offset, 3);
+            const auto batch = data.batch();
+            const auto slotted = ctgrad::detail::slotted_expression<decltype(d2l_loss), double>(d2l_loss);
+            using E = std::remove_cvref_t<decltype(slotted.m_expression)>;
+            using entries = ctgrad::detail::plan_entries_t<E>;
+            ctgrad::detail::kernel_inputs<decltype(data.params), decltype(batch), slotted.count, entries> in{data.params, batch,
+                                                                                                            slotted.numbers()};
+            ctgrad::detail::prepare_inputs<entries>(in);
+            const auto chunks = ctgrad::detail::plan_chunks<entries>(in, data.m);
+            const std::string where = "d = " + std::to_string(d) + ", offset " + std::to_string(offset);
+            BOOST_TEST(chunks.m_count >= 2u, where);
+            BOOST_TEST(chunks.begin(0) == 0u, where);
+            BOOST_TEST(chunks.end(chunks.m_count - 1) == data.m, where);
+            for (std::size_t c = 0; c < chunks.m_count; ++c) {
+                BOOST_TEST(chunks.end(c) - chunks.begin(c) >= 16 * ctgrad::detail::wide_block_groups * lanes, where << ", chunk " << c);
+                if (c + 1 < chunks.m_count) BOOST_TEST(chunks.end(c) == chunks.begin(c + 1), where << ", chunk " << c);
+                if (c > 0) // every chunk but the first starts on an aligned lane group
+                    BOOST_TEST(reinterpret_cast<std::uintptr_t>(data.X() + chunks.begin(c)) % sizeof(V) == 0u, where << ", chunk " << c);
+            }
+        }
+    }
+    // A batch at or under chunked_min_bytes is one chunk: it runs on the calling thread.
+    const std::vector<double> X(ctgrad::detail::chunked_min_bytes / sizeof(double)), Y(X.size() / 4);
+    const auto params = ctgrad::make_parameters<double>(w = std::vector<double>(4, 0.5), b = 0.0);
+    const auto batch = ctgrad::make_batch(x = ctgrad::feature_major_view<double>{X.data(), 4, Y.size(), Y.size()}, y = Y);
+    const auto slotted = ctgrad::detail::slotted_expression<decltype(d2l_loss), double>(d2l_loss);
+    using entries = ctgrad::detail::plan_entries_t<std::remove_cvref_t<decltype(slotted.m_expression)>>;
+    ctgrad::detail::kernel_inputs<decltype(params), decltype(batch), slotted.count, entries> in{params, batch, slotted.numbers()};
+    ctgrad::detail::prepare_inputs<entries>(in);
+    BOOST_TEST(ctgrad::detail::plan_chunks<entries>(in, Y.size()).m_count == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_task_that_throws_reaches_the_caller_and_the_pool_goes_on) {
+    thread_setting_guard guard;
+    ctgrad::set_max_threads(3);
+    std::vector<int> ran(64, 0);
+    BOOST_CHECK_THROW(ctgrad::detail::parallel_for(ran.size(),
+                                                   [&](std::size_t i) {
+                                                       if (i == 5) throw std::runtime_error("task 5");
+                                                       ran[i] = 1;
+                                                   }),
+                      std::runtime_error);
+    int others = 0;
+    for (std::size_t i = 0; i < ran.size(); ++i) others += ran[i];
+    BOOST_TEST(others == 63); // the other tasks still ran
+    std::vector<std::size_t> squares(1000);
+    ctgrad::detail::parallel_for(squares.size(), [&](std::size_t i) { squares[i] = i * i; });
+    for (std::size_t i = 0; i < squares.size(); ++i) BOOST_TEST_REQUIRE(squares[i] == i * i);
+}
+
+BOOST_AUTO_TEST_CASE(two_threads_calling_at_once_get_their_own_results) {
+    thread_setting_guard guard;
+    ctgrad::set_max_threads(2);
+    const large_batch<double> first(16, 0, 11), second(16, 0, 12);
+    auto expected_first = first.params.zeros_like(), expected_second = second.params.zeros_like();
+    const double loss_first = ctgrad::value_and_grad(d2l_loss, first.params, first.batch(), expected_first);
+    const double loss_second = ctgrad::value_and_grad(d2l_loss, second.params, second.batch(), expected_second);
+    // Each caller checks every round itself; the main thread only counts the mismatches.
+    std::atomic<int> mismatches{0};
+    auto caller = [&](const large_batch<double>& data, const auto& expected, double expected_loss) {
+        auto grads = data.params.zeros_like();
+        for (int round = 0; round < 4; ++round) {
+            const double loss_value = ctgrad::value_and_grad(d2l_loss, data.params, data.batch(), grads);
+            if (loss_value != expected_loss || grads[b] != expected[b] || grads[w] != expected[w]) ++mismatches;
+        }
+    };
+    std::thread other([&] { caller(second, expected_second, loss_second); });
+    caller(first, expected_first, loss_first);
+    other.join();
+    BOOST_TEST(mismatches.load() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(the_thread_count_is_set_and_read_from_the_environment) {
+    thread_setting_guard guard;
+    ctgrad::set_max_threads(5);
+    BOOST_TEST(ctgrad::max_threads() == 5u);
+    BOOST_CHECK_THROW(ctgrad::set_max_threads(0), std::invalid_argument);
+    BOOST_TEST(ctgrad::max_threads() == 5u);
+
+    const unsigned hardware = std::thread::hardware_concurrency();
+    const std::size_t fallback = hardware > 0 ? hardware : 1;
+    ::setenv("CTGRAD_THREADS", "3", 1);
+    BOOST_TEST(ctgrad::detail::initial_threads() == 3u);
+    for (const char* ignored : {"0", "-2", "two", "3x", ""}) {
+        ::setenv("CTGRAD_THREADS", ignored, 1);
+        BOOST_TEST(ctgrad::detail::initial_threads() == fallback, "CTGRAD_THREADS=\"" << ignored << "\"");
+    }
+    ::unsetenv("CTGRAD_THREADS");
+    BOOST_TEST(ctgrad::detail::initial_threads() == fallback);
+}
