@@ -13,6 +13,13 @@
 // <T>/issue6/...: n = 10^6 at d = 128 (X is 1 GiB in double) and n = 2 * 10^7 at d = 2
 // (select them with --benchmark_filter=issue6).
 //
+// All of the above run on one thread (ctgrad::set_max_threads(1)), like the hand loop and the
+// probe. The full batches also run on every thread ctgrad may use (max_threads() at start:
+// CTGRAD_THREADS or the hardware threads), against a probe that sums the same bytes on the
+// same threads, in chunks through ctgrad's own pool:
+//   ctgrad_value_and_grad_threads, ctgrad_value_threads, read_probe_threads
+// whose probe_frac and grad_over_value compare with the threaded probe and value.
+//
 // Each benchmark reports, besides its time:
 //   examples/s    examples per second (a rate)
 //   bytes/s       via SetBytesProcessed: (d + 1) * m * sizeof(T) per pass (X and Y once)
@@ -128,6 +135,22 @@ T probe_sum(const T* p, std::size_t n) {
     return total;
 }
 
+// The threads the "_threads" variants use: what ctgrad would use by default.
+const std::size_t all_threads = ctgrad::max_threads();
+
+// probe_sum over [p, p + n) in chunks of ctgrad's size, on up to all_threads threads of its pool.
+template <class T>
+T probe_sum_threads(const T* p, std::size_t n) {
+    const std::size_t chunk = ctgrad::detail::chunk_bytes / sizeof(T);
+    const std::size_t count = (n + chunk - 1) / chunk;
+    static std::vector<T> parts;
+    parts.assign(count, T(0));
+    ctgrad::detail::parallel_for(count, [&](std::size_t c) { parts[c] = probe_sum(p + c * chunk, std::min(chunk, n - c * chunk)); });
+    T total = 0;
+    for (T part : parts) total += part;
+    return total;
+}
+
 template <class T>
 struct config {
     std::size_t d = 0, m = 0;
@@ -137,10 +160,13 @@ struct config {
     params_t<T> grads;
     // The xtensor version's outputs, allocated once.
     xt::xtensor<T, 1> r, gw;
-    // Reference seconds per pass, best of several samples.
+    // Reference seconds per pass, best of several samples (the _threads ones on all_threads).
     double probe_s = 0, hand_s = 0, value_s = 0, value_and_grad_s = 0;
+    double probe_threads_s = 0, value_threads_s = 0, value_and_grad_threads_s = 0;
 
     [[nodiscard]] double bytes() const { return double(d + 1) * double(m) * double(sizeof(T)); }
+    // Whether ctgrad splits this batch into chunks, so that threads can take part.
+    [[nodiscard]] bool chunked() const { return double(d) * double(m) * double(sizeof(T)) > double(ctgrad::detail::chunked_min_bytes); }
     [[nodiscard]] auto batch() const { return ctgrad::make_batch(x = X, y = Y); }
 };
 
@@ -279,8 +305,22 @@ config<T>& setup(std::size_t d, std::size_t m) {
     hand_loop<double>(c->X.data(), c->Y.data(), c->params[w].data(), c->params[b], d, m, ref.loss, ref.gw.data(), ref.gb);
 
     const auto batch = c->batch();
+    ctgrad::set_max_threads(1);
     const T v1 = ctgrad::value_and_grad(loss, c->params, batch, c->grads);
     check_against<T>(ref, double(v1), c->grads, "ctgrad::value_and_grad", d, m);
+    {
+        // On every thread the sums are the same, bit for bit (chunked in one fixed way).
+        ctgrad::set_max_threads(all_threads);
+        auto grads = c->params.zeros_like();
+        const bool same = ctgrad::value_and_grad(loss, c->params, batch, grads) == v1 && grads[b] == c->grads[b] &&
+                          grads[w] == c->grads[w] && ctgrad::value(loss, c->params, batch) == [&] {
+                              ctgrad::set_max_threads(1);
+                              return ctgrad::value(loss, c->params, batch);
+                          }();
+        ctgrad::set_max_threads(1);
+        if (!same) fail("ctgrad gives different sums on " + std::to_string(all_threads) + " threads than on one (d=" +
+                        std::to_string(d) + ", m=" + std::to_string(m) + ")");
+    }
     const T v2 = ctgrad::value(loss, c->params, batch);
     check_close("the loss", "ctgrad::value", double(v2), ref.loss, 0, std::is_same_v<T, double> ? 1e-9 : 1e-3, d, m,
                 std::is_same_v<T, double> ? "double" : "float");
@@ -327,6 +367,27 @@ config<T>& setup(std::size_t d, std::size_t m) {
             benchmark::DoNotOptimize(l);
         },
         bytes);
+    if (c->chunked()) {
+        c->probe_threads_s = best_seconds(
+            [&] {
+                T t = probe_sum_threads(c->X.data(), c->X.size()) + probe_sum(c->Y.data(), c->Y.size());
+                benchmark::DoNotOptimize(t);
+            },
+            bytes);
+        ctgrad::set_max_threads(all_threads);
+        std::tie(c->value_and_grad_threads_s, c->value_threads_s) = best_seconds_alternating(
+            [&] {
+                T l = ctgrad::value_and_grad(loss, c->params, batch, c->grads);
+                benchmark::DoNotOptimize(l);
+                benchmark::ClobberMemory();
+            },
+            [&] {
+                T l = ctgrad::value(loss, c->params, batch);
+                benchmark::DoNotOptimize(l);
+            },
+            bytes);
+        ctgrad::set_max_threads(1);
+    }
     s = std::move(c);
     return *s;
 }
@@ -334,7 +395,7 @@ config<T>& setup(std::size_t d, std::size_t m) {
 // ---------------------------------------------------------------------------------------
 // The benchmarks.
 
-enum class variant { value_and_grad, value, hand, xtensor, probe };
+enum class variant { value_and_grad, value, hand, xtensor, probe, value_and_grad_threads, value_threads, probe_threads };
 
 template <class T, variant V>
 void run(benchmark::State& state) {
@@ -343,16 +404,21 @@ void run(benchmark::State& state) {
     config<T>& c = setup<T>(d, m);
     const auto batch = c.batch();
     std::vector<T> gw(d);
+    constexpr bool threaded = V == variant::value_and_grad_threads || V == variant::value_threads || V == variant::probe_threads;
+    ctgrad::set_max_threads(threaded ? all_threads : 1);
 
     const auto t0 = clock_type::now();
     for (auto _ : state) {
-        if constexpr (V == variant::value_and_grad) {
+        if constexpr (V == variant::value_and_grad || V == variant::value_and_grad_threads) {
             T l = ctgrad::value_and_grad(loss, c.params, batch, c.grads);
             benchmark::DoNotOptimize(l);
             benchmark::ClobberMemory();
-        } else if constexpr (V == variant::value) {
+        } else if constexpr (V == variant::value || V == variant::value_threads) {
             T l = ctgrad::value(loss, c.params, batch);
             benchmark::DoNotOptimize(l);
+        } else if constexpr (V == variant::probe_threads) {
+            T t = probe_sum_threads(c.X.data(), c.X.size()) + probe_sum(c.Y.data(), c.Y.size());
+            benchmark::DoNotOptimize(t);
         } else if constexpr (V == variant::hand) {
             T l, gb;
             hand_loop<T>(c.X.data(), c.Y.data(), c.params[w].data(), c.params[b], d, m, l, gw.data(), gb);
@@ -375,9 +441,13 @@ void run(benchmark::State& state) {
     const auto passes = static_cast<std::int64_t>(state.iterations());
     state.SetBytesProcessed(passes * static_cast<std::int64_t>(c.bytes()));
     state.counters["examples/s"] = benchmark::Counter(double(m) * double(passes), benchmark::Counter::kIsRate);
-    state.counters["probe_frac"] = c.probe_s / per_pass;
+    state.counters["probe_frac"] = (threaded ? c.probe_threads_s : c.probe_s) / per_pass;
     state.counters["vs_hand"] = c.hand_s / per_pass;
     if constexpr (V == variant::value_and_grad) state.counters["grad_over_value"] = c.value_and_grad_s / c.value_s;
+    if constexpr (V == variant::value_and_grad_threads)
+        state.counters["grad_over_value"] = c.value_and_grad_threads_s / c.value_threads_s;
+    if constexpr (threaded) state.counters["threads"] = double(all_threads);
+    ctgrad::set_max_threads(1);
 }
 
 constexpr std::int64_t small_d[] = {2, 16, 128, 1024};
@@ -401,6 +471,11 @@ void register_config(const std::string& type, std::int64_t d, std::int64_t m, co
     add("hand_scalar_loop", &run<T, variant::hand>);
     add("xtensor_two_pass", &run<T, variant::xtensor>);
     add("read_probe", &run<T, variant::probe>);
+    if (d * m * std::int64_t(sizeof(T)) > std::int64_t(ctgrad::detail::chunked_min_bytes)) {
+        add("ctgrad_value_and_grad_threads", &run<T, variant::value_and_grad_threads>);
+        add("ctgrad_value_threads", &run<T, variant::value_threads>);
+        add("read_probe_threads", &run<T, variant::probe_threads>);
+    }
 }
 
 // Registered configuration by configuration so that each is set up once.

@@ -142,7 +142,12 @@ def measure_fit_torch(s, quick):
 
 
 def full_batch_filter():
-    return "^(ctgrad_value_and_grad|ctgrad_value|hand_scalar_loop|read_probe)<(float|double)>/issue6/"
+    return "^(ctgrad_value_and_grad|ctgrad_value|hand_scalar_loop|read_probe)(_threads)?<(float|double)>/issue6/"
+
+
+# PyTorch runs on 1 thread and on every core; the table takes the faster (on 2026-11-27's VM
+# 2 threads were 5-10% faster; on 2026-11-23's they were 50-70x slower).
+TORCH_THREADS = sorted({1, os.cpu_count() or 1})
 
 
 def measure_full_batches(s, build_dir, quick):
@@ -163,11 +168,18 @@ def measure_full_batches_torch(s, quick):
     env = dict(os.environ, GLIBC_TUNABLES=TORCH_MALLOC)
     for n, d in FULL_BATCHES:
         for ctype, torch_dtype in DTYPES:
-            for line in peer_lines("fullbatch_torch.py", "--n", n, "--d", d, "--dtype", torch_dtype,
-                                   "--repeat", 2 if quick else 5, env=env):
-                variant = {"fullbatch_value_and_grad": "torch_value_and_grad",
-                           "fullbatch_value": "torch_value"}[line["workload"]]
-                s.add(f"full/{ctype}/{n}/{d}/{variant}", line["seconds_median"])
+            for threads in TORCH_THREADS:
+                for line in peer_lines("fullbatch_torch.py", "--n", n, "--d", d, "--dtype", torch_dtype,
+                                       "--threads", threads, "--repeat", 2 if quick else 5, env=env):
+                    variant = {"fullbatch_value_and_grad": "torch_value_and_grad",
+                               "fullbatch_value": "torch_value"}[line["workload"]]
+                    s.add(f"full/{ctype}/{n}/{d}/{variant}/{threads}", line["seconds_median"])
+
+
+def fastest_torch(s, key):
+    """The faster of PyTorch's thread counts (by median) for key, and that count."""
+    found = [(s.median(f"{key}/{t}"), t) for t in TORCH_THREADS if s.median(f"{key}/{t}") is not None]
+    return min(found) if found else (None, None)
 
 
 def measure_torch_default_malloc(s, quick):
@@ -267,25 +279,31 @@ def table(s):
         torch_bound = 4 if d == 128 else 25
         for ctype, _ in DTYPES:
             key = f"full/{ctype}/{n}/{d}"
-            for variant, torch_variant, label in (("ctgrad_value_and_grad", "torch_value_and_grad", "loss+grad"),
-                                                  ("ctgrad_value", "torch_value", "loss alone")):
-                ct = s.median(f"{key}/{variant}")
-                hand = s.median(f"{key}/hand_scalar_loop") if variant == "ctgrad_value_and_grad" else None
-                torch = s.median(f"{key}/{torch_variant}")
-                probe = s.median(f"{key}/read_probe")
-                targets = "-"
-                if variant == "ctgrad_value_and_grad":
-                    targets = (f"PyTorch ≥ {torch_bound}×: {verdict(ratio(torch, ct), torch_bound, False)}; "
-                               f"probe ≥ 0.9: {verdict(ratio(probe, ct), 0.9, False)}")
-                rows.append([f"full batch {label}, n = {n:.0e}, d = {d}, {ctype}", fmt_time(ct), fmt_time(hand),
-                             fmt_time(torch), fmt_time(probe), fmt_ratio(ratio(ct, hand)),
-                             fmt_ratio(ratio(torch, ct)), f"{ratio(probe, ct):.2f}" if ratio(probe, ct) else "-",
-                             targets])
-                default = s.median(f"{key}/torch_default_value_and_grad")
-                if variant == "ctgrad_value_and_grad" and default is not None:
-                    rows.append([f"(the same, PyTorch with glibc's default malloc)", fmt_time(ct), "-", fmt_time(default),
-                                 "-", "-", fmt_ratio(ratio(default, ct)), "-",
-                                 f"PyTorch ≥ {torch_bound}×: {verdict(ratio(default, ct), torch_bound, False)}"])
+            # ctgrad on one thread against the one-thread probe, then on every thread it uses
+            # against the probe on the same threads.
+            for suffix, where in (("", "1 thread"), ("_threads", "all threads")):
+                for variant, torch_variant, label in (("ctgrad_value_and_grad", "torch_value_and_grad", "loss+grad"),
+                                                      ("ctgrad_value", "torch_value", "loss alone")):
+                    ct = s.median(f"{key}/{variant}{suffix}")
+                    if ct is None:
+                        continue
+                    hand = s.median(f"{key}/hand_scalar_loop") if variant == "ctgrad_value_and_grad" else None
+                    torch, torch_threads = fastest_torch(s, f"{key}/{torch_variant}")
+                    probe = s.median(f"{key}/read_probe{suffix}")
+                    targets = "-"
+                    if variant == "ctgrad_value_and_grad":
+                        targets = (f"PyTorch ≥ {torch_bound}×: {verdict(ratio(torch, ct), torch_bound, False)}; "
+                                   f"probe ≥ 0.9: {verdict(ratio(probe, ct), 0.9, False)}")
+                    torch_label = f"{fmt_time(torch)} ({torch_threads} thr.)" if torch is not None else "-"
+                    rows.append([f"full batch {label}, n = {n:.0e}, d = {d}, {ctype}, ctgrad on {where}", fmt_time(ct),
+                                 fmt_time(hand), torch_label, fmt_time(probe), fmt_ratio(ratio(ct, hand)),
+                                 fmt_ratio(ratio(torch, ct)), f"{ratio(probe, ct):.2f}" if ratio(probe, ct) else "-",
+                                 targets])
+                    default = s.median(f"{key}/torch_default_value_and_grad")
+                    if variant == "ctgrad_value_and_grad" and default is not None:
+                        rows.append([f"(the same, PyTorch with glibc's default malloc, its own thread count)", fmt_time(ct), "-",
+                                     fmt_time(default), "-", "-", fmt_ratio(ratio(default, ct)), "-",
+                                     f"PyTorch ≥ {torch_bound}×: {verdict(ratio(default, ct), torch_bound, False)}"])
 
     sizes = sorted({int(k.split("/")[1]) for k in s.values if k.startswith("regression/")})
     for n in sizes:
