@@ -41,7 +41,6 @@
 // (In float the xtensor version's full-batch sums drift by percents: noted, not fatal.)
 
 #include <ctgrad/ctgrad.hpp>
-#include <ctgrad/eval/fused.hpp> // not yet in the umbrella header
 #include <ctgrad/simd/simd.hpp>  // xsimd, with g++'s AVX-512 header warnings silenced
 
 #include <benchmark/benchmark.h>

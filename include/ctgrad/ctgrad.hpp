@@ -16,6 +16,7 @@
 #include "ctgrad/error.hpp"
 #include "ctgrad/eval/batch.hpp"
 #include "ctgrad/eval/fused.hpp"
+#include "ctgrad/eval/parallel.hpp"
 #include "ctgrad/eval/parameter_store.hpp"
 #include "ctgrad/eval/scalar_eval.hpp"
 #include "ctgrad/io/loss_plot.hpp"

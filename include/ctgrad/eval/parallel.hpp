@@ -20,6 +20,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace ctgrad {
@@ -83,12 +84,12 @@ public:
         for (auto& thread : m_threads) thread.join();
     }
 
-    /// Runs task(i) for every i in [0, count) on the calling thread and up to `helpers` pool
-    /// threads, each taking the next i left; returns when all are done, rethrowing the first
-    /// exception a task threw. Returns false without running anything when another thread is
-    /// using the pool (the caller then runs the tasks itself).
-    template <class Task>
-    bool try_run(std::size_t helpers, std::size_t count, Task& task) {
+    /// Runs call(task, i) for every i in [0, count) on the calling thread and up to `helpers`
+    /// pool threads, each taking the next i left; returns when all are done, rethrowing the
+    /// first exception a task threw. Returns false without running anything when another
+    /// thread is using the pool (the caller then runs the tasks itself). Not a template, so
+    /// that it is compiled once, not once per kind of pass.
+    bool try_run(std::size_t helpers, std::size_t count, void* task, void (*call)(void*, std::size_t)) {
         std::unique_lock use(m_use, std::try_to_lock);
         if (!use) return false;
         while (m_threads.size() < helpers) {
@@ -97,8 +98,8 @@ public:
         }
         {
             std::lock_guard lock(m_state);
-            m_task = &task;
-            m_call = [](void* t, std::size_t i) { (*static_cast<Task*>(t))(i); };
+            m_task = task;
+            m_call = call;
             m_count = count;
             m_next.store(0, std::memory_order_relaxed);
             m_error = nullptr;
@@ -175,8 +176,11 @@ private:
 /// tasks run, and on which thread, is not fixed: each must write only its own results.
 template <class Task>
 void parallel_for(std::size_t count, Task&& task) {
+    using task_type = std::remove_reference_t<Task>;
     const std::size_t threads = max_threads() < count ? max_threads() : count;
-    if (threads > 1 && worker_pool::instance().try_run(threads - 1, count, task)) return;
+    if (threads > 1 && worker_pool::instance().try_run(threads - 1, count, const_cast<void*>(static_cast<const void*>(&task)),
+                                                       [](void* t, std::size_t i) { (*static_cast<task_type*>(t))(i); }))
+        return;
     for (std::size_t i = 0; i < count; ++i) task(i);
 }
 
