@@ -422,31 +422,34 @@ T value_and_grad(const Loss& loss, const parameter_store<T, P...>& params, const
             sums.finish(range_outs, lengths, range_totals);
         };
 
-        // Each chunk (one, unless the batch is large) sums into its own row: its totals, then
-        // each vector partial, on whichever thread takes it. The rows are added up in chunk
-        // order. (One code path for all batches: a separate one for a single chunk inlined the
-        // block loops twice, 0.3 s more to compile the d2l example.)
         T totals[1 + params_count] = {}; // the loss's sum, then each scalar partial's
         const detail::chunk_plan chunks = detail::plan_chunks<entries>(in, batch.examples());
-        std::size_t width = 1 + params_count;
-        for (std::size_t length : lengths) width += length;
-        T* const rows = detail::thread_buffer<T, detail::chunk_gradients_purpose>(chunks.m_count * width);
-        detail::parallel_for(chunks.m_count, [&](std::size_t c) {
-            T* const row = rows + c * width;
-            std::fill(row, row + width, T(0));
-            std::array<T*, params_count> row_outs{};
-            T* at = row + 1 + params_count;
-            for (std::size_t i = 0; i < params_count; ++i) {
-                row_outs[i] = at;
-                at += lengths[i];
+        if (chunks.m_count == 1) {
+            // Straight into grads: a minibatch step (the d2l fit) pays nothing for chunks.
+            sum_range(0, batch.examples(), outs, totals);
+        } else {
+            // A large batch: each chunk sums into its own row (its totals, then each vector
+            // partial), on whichever thread takes it; the rows are added up in chunk order.
+            std::size_t width = 1 + params_count;
+            for (std::size_t length : lengths) width += length;
+            T* const rows = detail::thread_buffer<T, detail::chunk_gradients_purpose>(chunks.m_count * width);
+            detail::parallel_for(chunks.m_count, [&](std::size_t c) {
+                T* const row = rows + c * width;
+                std::fill(row, row + width, T(0));
+                std::array<T*, params_count> row_outs{};
+                T* at = row + 1 + params_count;
+                for (std::size_t i = 0; i < params_count; ++i) {
+                    row_outs[i] = at;
+                    at += lengths[i];
+                }
+                sum_range(chunks.begin(c), chunks.end(c), row_outs, row);
+            });
+            for (std::size_t c = 0; c < chunks.m_count; ++c) {
+                const T* from = rows + c * width;
+                for (std::size_t k = 0; k < 1 + params_count; ++k) totals[k] += *from++;
+                for (std::size_t i = 0; i < params_count; ++i)
+                    for (std::size_t j = 0; j < lengths[i]; ++j) outs[i][j] += *from++;
             }
-            sum_range(chunks.begin(c), chunks.end(c), row_outs, row);
-        });
-        for (std::size_t c = 0; c < chunks.m_count; ++c) {
-            const T* from = rows + c * width;
-            for (std::size_t k = 0; k < 1 + params_count; ++k) totals[k] += *from++;
-            for (std::size_t i = 0; i < params_count; ++i)
-                for (std::size_t j = 0; j < lengths[i]; ++j) outs[i][j] += *from++;
         }
 
         // The coefficients and the parts that depend on no input, once (hoisted_eval.hpp).
@@ -498,12 +501,13 @@ T value(const Loss& loss, const parameter_store<T, P...>& params, const batch_vi
         return T{};
     } else {
         detail::require_examples(batch, "ctgrad::value");
-        T* sums = nullptr; // each chunk's, added up in chunk order
+        T single = 0;
+        T* sums = &single; // each chunk's, added up in chunk order
         std::size_t chunks = 0;
         detail::run_expression(
             loss, params, batch,
             [&](std::size_t count) {
-                sums = detail::thread_buffer<T, detail::chunk_values_purpose>(count);
+                if (count > 1) sums = detail::thread_buffer<T, detail::chunk_values_purpose>(count);
                 chunks = count;
             },
             [&]<class E>(std::size_t c, std::type_identity<E>, auto&& run) {
