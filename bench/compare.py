@@ -146,7 +146,7 @@ def full_batch_filter():
 
 
 # PyTorch runs on 1 thread and on every core; the table takes the faster (on 2026-11-27's VM
-# 2 threads were 5-10% faster; on 2026-11-23's they were 50-70x slower).
+# 2 threads were up to 11% faster at six of eight workloads; on 2026-11-23's they were 50-70x slower).
 TORCH_THREADS = sorted({1, os.cpu_count() or 1})
 
 
