@@ -355,26 +355,10 @@ config<T>& setup(std::size_t d, std::size_t m) {
             benchmark::ClobberMemory();
         },
         bytes);
-    std::tie(c->value_and_grad_s, c->value_s) = best_seconds_alternating(
-        [&] {
-            T l = ctgrad::value_and_grad(loss, c->params, batch, c->grads);
-            benchmark::DoNotOptimize(l);
-            benchmark::ClobberMemory();
-        },
-        [&] {
-            T l = ctgrad::value(loss, c->params, batch);
-            benchmark::DoNotOptimize(l);
-        },
-        bytes);
-    if (c->chunked()) {
-        c->probe_threads_s = best_seconds(
-            [&] {
-                T t = probe_sum_threads(c->X.data(), c->X.size()) + probe_sum(c->Y.data(), c->Y.size());
-                benchmark::DoNotOptimize(t);
-            },
-            bytes);
-        ctgrad::set_max_threads(all_threads);
-        std::tie(c->value_and_grad_threads_s, c->value_threads_s) = best_seconds_alternating(
+    // Best seconds of value_and_grad and of value on `threads` threads, sampled alternately.
+    auto value_and_grad_then_value = [&](std::size_t threads) {
+        ctgrad::set_max_threads(threads);
+        const auto seconds = best_seconds_alternating(
             [&] {
                 T l = ctgrad::value_and_grad(loss, c->params, batch, c->grads);
                 benchmark::DoNotOptimize(l);
@@ -386,6 +370,17 @@ config<T>& setup(std::size_t d, std::size_t m) {
             },
             bytes);
         ctgrad::set_max_threads(1);
+        return seconds;
+    };
+    std::tie(c->value_and_grad_s, c->value_s) = value_and_grad_then_value(1);
+    if (c->chunked()) {
+        c->probe_threads_s = best_seconds(
+            [&] {
+                T t = probe_sum_threads(c->X.data(), c->X.size()) + probe_sum(c->Y.data(), c->Y.size());
+                benchmark::DoNotOptimize(t);
+            },
+            bytes);
+        std::tie(c->value_and_grad_threads_s, c->value_threads_s) = value_and_grad_then_value(all_threads);
     }
     s = std::move(c);
     return *s;

@@ -4,7 +4,8 @@
 // numbers, bit for bit, on 1, 2, 3 or 7 threads; and those numbers must be the d2l loss of the
 // loop a user writes. Also: the chunks cover the batch once, in order; a task's exception
 // reaches the caller and leaves the pool usable; two threads calling at once (one of them then
-// runs alone) both get their own results; the thread count's setting and its environment
+// runs alone) both get their own results; a child of fork() (which has none of the pool's
+// threads) computes alone and exits cleanly; the thread count's setting and its environment
 // variable.
 #define BOOST_TEST_MODULE ctgrad_parallel
 #define BOOST_TEST_DYN_LINK
@@ -17,12 +18,19 @@
 #include "fused_reference.hpp"
 
 #include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
 #include <cstdlib>
+#include <iostream>
 #include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace ctgrad::literals;
 using namespace fused_test;
@@ -201,4 +209,35 @@ BOOST_AUTO_TEST_CASE(the_thread_count_is_set_and_read_from_the_environment) {
     }
     ::unsetenv("CTGRAD_THREADS");
     BOOST_TEST(ctgrad::detail::initial_threads() == fallback);
+}
+
+BOOST_AUTO_TEST_CASE(a_child_of_fork_computes_alone_and_exits_cleanly) {
+    thread_setting_guard guard;
+    ctgrad::set_max_threads(2);
+    const large_batch<double> data(16, 0, 21);
+    auto grads = data.params.zeros_like();
+    const double loss_value = ctgrad::value_and_grad(d2l_loss, data.params, data.batch(), grads); // the pool is up
+    std::cout.flush(); // or the child prints what the parent had buffered once more
+    std::fflush(nullptr);
+    const pid_t child = ::fork();
+    BOOST_REQUIRE(child >= 0);
+    if (child == 0) {
+        // The parent's pool threads do not exist here: the pass must run on this thread, and
+        // std::exit's static destructors must not wait for them.
+        auto again = data.params.zeros_like();
+        const double loss_again = ctgrad::value_and_grad(d2l_loss, data.params, data.batch(), again);
+        std::exit(loss_again == loss_value && again[w] == grads[w] && again[b] == grads[b] ? 0 : 3);
+    }
+    int status = 0;
+    pid_t done = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while ((done = ::waitpid(child, &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (done == 0) {
+        ::kill(child, SIGKILL);
+        ::waitpid(child, &status, 0);
+        BOOST_FAIL("the child of fork() did not finish within 30 s");
+    }
+    BOOST_TEST(WIFEXITED(status));
+    BOOST_TEST(WEXITSTATUS(status) == 0, "the child exited with status " << WEXITSTATUS(status) << " (3: other sums)");
 }

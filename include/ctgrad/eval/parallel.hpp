@@ -2,7 +2,7 @@
 // pool of threads that runs its chunks.
 //
 // One core cannot take all of this machine's memory bandwidth: a plain sum over 1 GiB read
-// 38 GB/s on one core and 77 GB/s on two (2026-11-27). A pass over a large batch is split into
+// 38 GB/s on one core and, at times, 77 GB/s on two (2026-11-27). A pass over a large batch is split into
 // chunks (fused.hpp) that the calling thread and the pool's threads take in turn; a chunk's sums
 // are kept apart and added in chunk order, so the result does not depend on how many threads
 // ran or which took which chunk.
@@ -19,9 +19,14 @@
 #include <exception>
 #include <mutex>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <type_traits>
 #include <vector>
+
+#if defined(__unix__)
+#include <unistd.h> // getpid: a child of fork() has none of the pool's threads
+#endif
 
 namespace ctgrad {
 
@@ -68,8 +73,17 @@ namespace detail {
 class worker_pool {
 public:
     static worker_pool& instance() {
-        static worker_pool pool;
-        return pool;
+        // On the heap, and destroyed only by the process that made it: in a child of fork() its
+        // threads are the parent's, and both joining them and destroying a condition variable
+        // that they wait on would block forever (glibc's pthread_cond_destroy waits for waiters).
+        struct owner {
+            worker_pool* pool = new worker_pool;
+            ~owner() {
+                if (pool->in_creating_process()) delete pool;
+            }
+        };
+        static owner the_pool;
+        return *the_pool.pool;
     }
 
     worker_pool(const worker_pool&) = delete;
@@ -90,11 +104,17 @@ public:
     /// thread is using the pool (the caller then runs the tasks itself). Not a template, so
     /// that it is compiled once, not once per kind of pass.
     bool try_run(std::size_t helpers, std::size_t count, void* task, void (*call)(void*, std::size_t)) {
+        if (!in_creating_process()) return false;
         std::unique_lock use(m_use, std::try_to_lock);
         if (!use) return false;
-        while (m_threads.size() < helpers) {
-            const std::size_t index = m_threads.size();
-            m_threads.emplace_back([this, index] { serve(index); });
+        try {
+            while (m_threads.size() < helpers) {
+                const std::size_t index = m_threads.size();
+                m_threads.emplace_back([this, index] { serve(index); });
+            }
+        } catch (const std::system_error&) {
+            // No more threads to be had (a process or container limit): go on with those there are.
+            helpers = m_threads.size();
         }
         {
             std::lock_guard lock(m_state);
@@ -124,6 +144,13 @@ public:
 
 private:
     worker_pool() = default;
+
+#if defined(__unix__)
+    [[nodiscard]] bool in_creating_process() const noexcept { return ::getpid() == m_process; }
+    const ::pid_t m_process = ::getpid();
+#else
+    [[nodiscard]] static constexpr bool in_creating_process() noexcept { return true; }
+#endif
 
     void serve(std::size_t index) {
         std::uint64_t seen = 0;
