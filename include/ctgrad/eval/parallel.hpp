@@ -203,6 +203,10 @@ private:
 /// tasks run, and on which thread, is not fixed: each must write only its own results.
 template <class Task>
 void parallel_for(std::size_t count, Task&& task) {
+    if (count == 1) { // every small batch: nothing to share
+        task(std::size_t{0});
+        return;
+    }
     using task_type = std::remove_reference_t<Task>;
     const std::size_t threads = max_threads() < count ? max_threads() : count;
     if (threads > 1 && worker_pool::instance().try_run(threads - 1, count, const_cast<void*>(static_cast<const void*>(&task)),
