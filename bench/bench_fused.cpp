@@ -311,12 +311,11 @@ config<T>& setup(std::size_t d, std::size_t m) {
         // On every thread the sums are the same, bit for bit (chunked in one fixed way).
         ctgrad::set_max_threads(all_threads);
         auto grads = c->params.zeros_like();
-        const bool same = ctgrad::value_and_grad(loss, c->params, batch, grads) == v1 && grads[b] == c->grads[b] &&
-                          grads[w] == c->grads[w] && ctgrad::value(loss, c->params, batch) == [&] {
-                              ctgrad::set_max_threads(1);
-                              return ctgrad::value(loss, c->params, batch);
-                          }();
+        const T threaded_loss = ctgrad::value_and_grad(loss, c->params, batch, grads);
+        const T threaded_value = ctgrad::value(loss, c->params, batch);
         ctgrad::set_max_threads(1);
+        const bool same = threaded_loss == v1 && grads[b] == c->grads[b] && grads[w] == c->grads[w] &&
+                          threaded_value == ctgrad::value(loss, c->params, batch);
         if (!same) fail("ctgrad gives different sums on " + std::to_string(all_threads) + " threads than on one (d=" +
                         std::to_string(d) + ", m=" + std::to_string(m) + ")");
     }

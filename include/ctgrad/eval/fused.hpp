@@ -179,10 +179,10 @@ void run_plan(const Inputs& in, std::size_t begin, std::size_t end, OnBlock&& on
     for_each_block<T, 1, false, Entries>(in, done, end, on_block);
 }
 
-/// The fewest bytes the reductions of a pass read for it to be split into chunks that several
-/// threads may take (parallel.hpp): smaller batches run on the calling thread alone.
+/// The fewest bytes of inputs a batch holds for a pass over it to be split into chunks that
+/// several threads may take (parallel.hpp): smaller batches run on the calling thread alone.
 inline constexpr std::size_t chunked_min_bytes = std::size_t(16) << 20;
-/// About how many bytes of the reductions' inputs one chunk covers.
+/// About how many bytes of the batch's inputs one chunk covers.
 inline constexpr std::size_t chunk_bytes = std::size_t(4) << 20;
 
 /// How a pass splits the batch's examples into chunks: chunk 0 is [0, m_first_end), chunk i > 0
@@ -202,11 +202,23 @@ struct chunk_plan {
     }
 };
 
-template <class Entries, class Inputs>
+/// The bytes of every input bound in the batch (a model of scalar inputs reads no reduction).
+template <class Inputs>
+std::size_t batch_bytes(const Inputs& in) {
+    using symbols = typename std::remove_cvref_t<decltype(in.m_batch)>::symbols;
+    std::size_t bytes = 0;
+    for_each_type(symbols{}, [&](auto symbol, auto) {
+        const auto& view = in.m_batch[typename decltype(symbol)::type{}];
+        bytes += view.m_features * view.m_examples * sizeof(typename Inputs::value_type);
+    });
+    return bytes;
+}
+
+template <class Inputs>
 chunk_plan plan_chunks(const Inputs& in, std::size_t examples) {
     using V = simd::batch<typename Inputs::value_type>;
     const chunk_plan whole{1, examples, 0, examples};
-    const std::size_t bytes = reduction_bytes<Entries>(in);
+    const std::size_t bytes = batch_bytes(in);
     if (bytes <= chunked_min_bytes) return whole;
     constexpr std::size_t step = wide_block_groups * simd::lanes_v<V>;
     const std::size_t wanted = chunk_bytes / (bytes / examples + 1);
@@ -332,7 +344,7 @@ void run_expression(const Expr& e, const Params& params, const Batch& batch, OnC
     using entries = plan_entries_t<E>;
     kernel_inputs<Params, Batch, slotted.count, entries> in{params, batch, slotted.numbers()};
     prepare_inputs<entries>(in);
-    const chunk_plan chunks = plan_chunks<entries>(in, batch.examples());
+    const chunk_plan chunks = plan_chunks(in, batch.examples());
     on_chunks(chunks.m_count);
     parallel_for(chunks.m_count, [&](std::size_t c) {
         sum_chunk(c, std::type_identity<E>{}, [&](auto&& on_block) { run_plan<entries>(in, chunks.begin(c), chunks.end(c), on_block); });
@@ -423,7 +435,7 @@ T value_and_grad(const Loss& loss, const parameter_store<T, P...>& params, const
         };
 
         T totals[1 + params_count] = {}; // the loss's sum, then each scalar partial's
-        const detail::chunk_plan chunks = detail::plan_chunks<entries>(in, batch.examples());
+        const detail::chunk_plan chunks = detail::plan_chunks(in, batch.examples());
         if (chunks.m_count == 1) {
             // Straight into grads: a minibatch step (the d2l fit) pays nothing for chunks.
             sum_range(0, batch.examples(), outs, totals);
