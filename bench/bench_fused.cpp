@@ -134,6 +134,13 @@ T probe_sum(const T* p, std::size_t n) {
     return total;
 }
 
+// Whether ctgrad splits a batch of X (d x m) and Y into chunks, so that threads can take part:
+// its inputs, X and Y, hold more than chunked_min_bytes.
+template <class T>
+bool chunked_batch(std::size_t d, std::size_t m) {
+    return (d + 1) * m * sizeof(T) > ctgrad::detail::chunked_min_bytes;
+}
+
 // The threads the "_threads" variants use: what ctgrad would use by default.
 const std::size_t all_threads = ctgrad::max_threads();
 
@@ -164,8 +171,6 @@ struct config {
     double probe_threads_s = 0, value_threads_s = 0, value_and_grad_threads_s = 0;
 
     [[nodiscard]] double bytes() const { return double(d + 1) * double(m) * double(sizeof(T)); }
-    // Whether ctgrad splits this batch into chunks, so that threads can take part.
-    [[nodiscard]] bool chunked() const { return double(d) * double(m) * double(sizeof(T)) > double(ctgrad::detail::chunked_min_bytes); }
     [[nodiscard]] auto batch() const { return ctgrad::make_batch(x = X, y = Y); }
 };
 
@@ -372,7 +377,7 @@ config<T>& setup(std::size_t d, std::size_t m) {
         return seconds;
     };
     std::tie(c->value_and_grad_s, c->value_s) = value_and_grad_then_value(1);
-    if (c->chunked()) {
+    if (chunked_batch<T>(d, m)) {
         c->probe_threads_s = best_seconds(
             [&] {
                 T t = probe_sum_threads(c->X.data(), c->X.size()) + probe_sum(c->Y.data(), c->Y.size());
@@ -464,7 +469,7 @@ void register_config(const std::string& type, std::int64_t d, std::int64_t m, co
     add("hand_scalar_loop", &run<T, variant::hand>);
     add("xtensor_two_pass", &run<T, variant::xtensor>);
     add("read_probe", &run<T, variant::probe>);
-    if (d * m * std::int64_t(sizeof(T)) > std::int64_t(ctgrad::detail::chunked_min_bytes)) {
+    if (chunked_batch<T>(std::size_t(d), std::size_t(m))) {
         add("ctgrad_value_and_grad_threads", &run<T, variant::value_and_grad_threads>);
         add("ctgrad_value_threads", &run<T, variant::value_threads>);
         add("read_probe_threads", &run<T, variant::probe_threads>);

@@ -202,23 +202,13 @@ struct chunk_plan {
     }
 };
 
-/// The bytes of every input bound in the batch (a model of scalar inputs reads no reduction).
-template <class Inputs>
-std::size_t batch_bytes(const Inputs& in) {
-    using symbols = typename std::remove_cvref_t<decltype(in.m_batch)>::symbols;
-    std::size_t bytes = 0;
-    for_each_type(symbols{}, [&](auto symbol, auto) {
-        const auto& view = in.m_batch[typename decltype(symbol)::type{}];
-        bytes += view.m_features * view.m_examples * sizeof(typename Inputs::value_type);
-    });
-    return bytes;
-}
-
+/// The chunks of a pass, from the bytes of every input bound in the batch (not only those the
+/// reductions read: a model of scalar inputs reads no reduction).
 template <class Inputs>
 chunk_plan plan_chunks(const Inputs& in, std::size_t examples) {
     using V = simd::batch<typename Inputs::value_type>;
     const chunk_plan whole{1, examples, 0, examples};
-    const std::size_t bytes = batch_bytes(in);
+    const std::size_t bytes = input_bytes<typename std::remove_cvref_t<decltype(in.m_batch)>::symbols>(in);
     if (bytes <= chunked_min_bytes) return whole;
     constexpr std::size_t step = wide_block_groups * simd::lanes_v<V>;
     const std::size_t wanted = chunk_bytes / (bytes / examples + 1);

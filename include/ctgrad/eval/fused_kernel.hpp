@@ -366,15 +366,21 @@ reduction_inputs<type_list<>, Es...> reduction_inputs_of(type_list<Es...>);
 template <class Entries>
 using reduction_inputs_t = typename decltype(reduction_inputs_of(Entries{}))::type;
 
-/// The bytes of the batch that the reductions of the plan read in one call.
-template <class Entries, class Inputs>
-std::size_t reduction_bytes(const Inputs& in) {
+/// The bytes the batch holds for the input symbols in Symbols.
+template <class Symbols, class Inputs>
+std::size_t input_bytes(const Inputs& in) {
     std::size_t bytes = 0;
-    for_each_type(reduction_inputs_t<Entries>{}, [&](auto symbol, auto) {
+    for_each_type(Symbols{}, [&](auto symbol, auto) {
         const auto& view = in.m_batch[typename decltype(symbol)::type{}];
         bytes += view.m_features * view.m_examples * sizeof(typename Inputs::value_type);
     });
     return bytes;
+}
+
+/// The bytes of the batch that the reductions of the plan read in one call.
+template <class Entries, class Inputs>
+std::size_t reduction_bytes(const Inputs& in) {
+    return input_bytes<reduction_inputs_t<Entries>>(in);
 }
 
 /// The fewest bytes the reductions of a call read for them to prefetch (unless their rows
