@@ -72,14 +72,35 @@ d2l_reference reference_d2l(const T* X, const std::vector<T>& Y, const Params& p
     return ref;
 }
 
-/// The mean loss and gradient against the reference within the laws' tolerance, relative to
-/// the mean magnitude of the summed terms.
+/// The laws' tolerance, relative to the mean magnitude of the summed terms.
+template <class T>
+constexpr double laws_tolerance = std::is_same_v<T, float> ? 1e-5 : 1e-12;
+
+/// The mean loss (value_and_grad's or value's) against the reference within the laws' tolerance.
+template <class T>
+void require_loss_near_reference(const d2l_reference& ref, std::size_t m, T loss_value, const std::string& where) {
+    const double n = double(m);
+    BOOST_TEST(std::abs(double(loss_value) - ref.loss / n) <= laws_tolerance<T> * ref.loss / n,
+               where << ": loss " << loss_value << " vs " << ref.loss / n);
+}
+
+/// Every prediction against the reference's, within tolerance relative to 1 + |prediction|.
+template <class Predictions>
+void require_predictions_near_reference(const d2l_reference& ref, const Predictions& predicted, double tolerance,
+                                        const std::string& where) {
+    BOOST_REQUIRE_EQUAL(predicted.size(), ref.predictions.size());
+    std::size_t wrong = 0;
+    for (std::size_t i = 0; i < ref.predictions.size(); ++i)
+        wrong += !(std::abs(double(predicted(i)) - ref.predictions[i]) <= tolerance * (1 + std::abs(ref.predictions[i])));
+    BOOST_TEST(wrong == 0u, where << ": " << wrong << " predictions differ");
+}
+
+/// The mean loss and gradient against the reference within the laws' tolerance.
 template <class T, class Store>
 void require_near_reference(const d2l_reference& ref, std::size_t m, T loss_value, const Store& grads, const std::string& where) {
-    const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-12;
+    const double tol = laws_tolerance<T>;
     const double n = double(m);
-    BOOST_TEST(std::abs(double(loss_value) - ref.loss / n) <= tol * ref.loss / n,
-               where << ": loss " << loss_value << " vs " << ref.loss / n);
+    require_loss_near_reference(ref, m, loss_value, where);
     BOOST_TEST(std::abs(double(grads[b]) - ref.gb / n) <= tol * ref.scale / n, where << ": d/db");
     for (std::size_t j = 0; j < ref.gw.size(); ++j)
         BOOST_TEST(std::abs(double(grads[w](j)) - ref.gw[j] / n) <= tol * 4 * ref.scale / n, where << ": d/dw[" << j << "]");

@@ -117,12 +117,8 @@ void check_same_on_any_number_of_threads(std::size_t d, std::size_t offset) {
 
     const d2l_reference ref = reference_d2l(data.X(), data.Y, data.params, d, data.m);
     require_near_reference(ref, data.m, loss_value, grads, where);
-    BOOST_TEST(std::abs(double(value_alone) - ref.loss / double(data.m)) <= (std::is_same_v<T, float> ? 1e-5 : 1e-12) * ref.loss / double(data.m),
-               where << ": value " << value_alone);
-    std::size_t wrong_predictions = 0;
-    for (std::size_t i = 0; i < data.m; ++i)
-        wrong_predictions += !(std::abs(double(predictions(i)) - ref.predictions[i]) <= (std::is_same_v<T, float> ? 1e-4 : 1e-12) * (1 + std::abs(ref.predictions[i])));
-    BOOST_TEST(wrong_predictions == 0u, where << ": predictions off the reference");
+    require_loss_near_reference(ref, data.m, value_alone, where + " (value)");
+    require_predictions_near_reference(ref, predictions, std::is_same_v<T, float> ? 1e-4 : 1e-12, where);
 
     for (std::size_t threads : {2, 3, 7}) {
         ctgrad::set_max_threads(threads);
