@@ -28,6 +28,10 @@
 //   vs_hand       the hand loop's time over this benchmark's time (speedup over the hand loop)
 //   grad_over_value (ctgrad_value_and_grad only) what the gradient adds: value_and_grad's
 //                 time over value's, both the best of samples taken alternately at set-up
+//   x_offset      how many bytes past a 64-byte line X starts. X is an xt::xtensor, placed by
+//                 glibc's malloc as a user's would be (16-byte aligned; a large one 16 bytes
+//                 past a page), so this depends on what was allocated before: in the caches a
+//                 lane group loaded across two lines cost 40-60% (README, The fused kernel)
 // The reference times (probe, hand loop, ctgrad_value) are measured once per (d, m, T) when
 // that configuration is first set up, with std::chrono, as the best of several samples, in
 // this same process (DESIGN §9): probe_frac and vs_hand compare a mean (the benchmark) with
@@ -445,6 +449,7 @@ void run(benchmark::State& state) {
     if constexpr (V == variant::value_and_grad_threads)
         state.counters["grad_over_value"] = c.value_and_grad_threads_s / c.value_threads_s;
     if constexpr (threaded) state.counters["threads"] = double(all_threads);
+    state.counters["x_offset"] = double(reinterpret_cast<std::uintptr_t>(c.X.data()) % 64);
     ctgrad::set_max_threads(1);
 }
 

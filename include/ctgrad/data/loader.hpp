@@ -6,6 +6,7 @@
 #define CTGRAD_DATA_LOADER_HPP
 
 #include "ctgrad/data/random.hpp"
+#include "ctgrad/detail/aligned_allocator.hpp"
 #include "ctgrad/eval/batch.hpp"
 
 #include <algorithm>
@@ -48,7 +49,8 @@ public:
             m_order.resize(m_range.count);
             std::iota(m_order.begin(), m_order.end(), m_range.first);
             const std::size_t rows = std::min(m_batch_size, m_range.count);
-            m_feature_buffer.resize(m_range.num_features * rows);
+            m_buffer_stride = (rows + row_step - 1) / row_step * row_step;
+            m_feature_buffer.resize(m_range.num_features * m_buffer_stride);
             m_target_buffer.resize(rows);
         }
     }
@@ -77,7 +79,7 @@ public:
             return {{m_range.features + at, d, rows, m_range.stride}, {m_range.targets + at, 1, rows, rows}};
         }
         const std::size_t* order = m_order.data() + start;
-        const std::size_t buffer_stride = m_target_buffer.size();
+        const std::size_t buffer_stride = m_buffer_stride;
         // Feature by feature: each output row is written contiguously.
         for (std::size_t j = 0; j < d; ++j) {
             const T* from = m_range.features + j * m_range.stride;
@@ -133,8 +135,12 @@ private:
     bool m_shuffle;
     random_engine m_random;
     std::vector<std::size_t> m_order;
-    std::vector<T> m_feature_buffer;
-    std::vector<T> m_target_buffer;
+    // Each row of a gathered batch starts on a cache line (detail/aligned_allocator.hpp): the
+    // buffers are aligned and the rows a whole number of lines apart.
+    static constexpr std::size_t row_step = std::max<std::size_t>(ctgrad::detail::line_alignment / sizeof(T), 1);
+    std::size_t m_buffer_stride = 0;
+    std::vector<T, ctgrad::detail::aligned_allocator<T>> m_feature_buffer;
+    std::vector<T, ctgrad::detail::aligned_allocator<T>> m_target_buffer;
 };
 
 } // namespace ctgrad::data
