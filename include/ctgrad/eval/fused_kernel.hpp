@@ -89,6 +89,46 @@ struct kernel_inputs {
     std::array<value_type, Entries::size> m_hoisted{};
 };
 
+/// What the blocks of one loop read that does not change from block to block, taken from the
+/// inputs once per loop (for_each_block): every input's data and feature stride, every
+/// parameter, the runtime numbers, each reduction's length and each hoisted entry's value.
+/// Read from the inputs in every block instead, behind the gradient's stores, which may alias
+/// anything, these were loaded again in every block, and the block's first read of x waited
+/// for a chain of three dependent loads (kernel_inputs, the batch view, its data).
+template <class Inputs, class Entries>
+struct block_frame {
+    using value_type = typename Inputs::value_type;
+    using batch_symbols = typename std::remove_cvref_t<decltype(std::declval<const Inputs&>().m_batch)>::symbols;
+    using param_symbols = typename std::remove_cvref_t<decltype(std::declval<const Inputs&>().m_params)>::symbols;
+
+    std::array<const value_type*, batch_symbols::size> m_rows{};       ///< each input's data
+    std::array<std::size_t, batch_symbols::size> m_strides{};          ///< each input's feature stride
+    std::array<const value_type*, param_symbols::size> m_param_data{}; ///< each vector parameter's data
+    std::array<value_type, param_symbols::size> m_param_values{};      ///< each scalar parameter
+    decltype(std::declval<const Inputs&>().m_slots) m_slots{};
+    // Set only where read: the length of each reduction, the value of each hoisted entry.
+    std::array<std::size_t, Entries::size> m_lengths;
+    std::array<value_type, Entries::size> m_hoisted;
+
+    explicit block_frame(const Inputs& in) : m_slots(in.m_slots) {
+        for_each_type(batch_symbols{}, [&](auto symbol, auto index) {
+            const auto& view = in.m_batch[typename decltype(symbol)::type{}];
+            m_rows[index] = view.m_data;
+            m_strides[index] = view.m_stride;
+        });
+        for_each_type(param_symbols{}, [&](auto symbol, auto index) {
+            using S = typename decltype(symbol)::type;
+            if constexpr (S::is_vector) m_param_data[index] = in.m_params[S{}].data();
+            else m_param_values[index] = in.m_params[S{}];
+        });
+        for_each_type(Entries{}, [&](auto type, auto index) {
+            using E = typename decltype(type)::type;
+            if constexpr (E::tag::is_reduction) m_lengths[index] = in.m_lengths[index];
+            if constexpr (!depends_on_input_v<E>) m_hoisted[index] = in.m_hoisted[index];
+        });
+    }
+};
+
 /// Independent chains of adds a reduction keeps per block, at least (K lane groups give K;
 /// fewer groups each get several): 2 per group at K = 4 in bench_regression's hand-written
 /// block, which the library's one chain per group did not match.
@@ -115,25 +155,21 @@ public:
 
     using packed_rows = std::array<V*, Packed::size>;
 
-    block_evaluator(const Inputs& in, std::size_t offset, std::size_t ahead, const packed_rows& packed = {})
-        : m_offset(offset), m_ahead(ahead), m_in(in), m_packed(packed) {
+    using frame_type = block_frame<Inputs, Entries>;
+
+    block_evaluator(const frame_type& frame, std::size_t offset, std::size_t ahead, const packed_rows& packed = {})
+        : m_offset(offset), m_ahead(ahead), m_frame(frame), m_packed(packed) {
         for_each_type(Entries{}, [&](auto type, auto index) {
-            if constexpr (!depends_on_input_v<typename decltype(type)::type>) m_memo[index].fill(V(m_in.m_hoisted[index]));
+            if constexpr (!depends_on_input_v<typename decltype(type)::type>) m_memo[index].fill(V(m_frame.m_hoisted[index]));
         });
         // Every address the block reads, taken once here: the gradient's vector stores (xsimd's
-        // unaligned stores may alias anything) otherwise force the views' pointers and strides
-        // to be reloaded, and the address recomputed, for every chunk of features (measured
-        // in bench_regression: part of 261k instructions per call against 166k by hand, N = 150).
-        for_each_type(batch_symbols{}, [&](auto symbol, auto index) {
-            const auto& view = m_in.m_batch[typename decltype(symbol)::type{}];
-            m_rows[index] = view.m_data + m_offset;
-            m_strides[index] = view.m_stride;
-        });
-        for_each_type(param_symbols{}, [&](auto symbol, auto index) {
-            using S = typename decltype(symbol)::type;
-            if constexpr (S::is_vector) m_param_data[index] = m_in.m_params[S{}].data();
-            else m_param_values[index] = m_in.m_params[S{}];
-        });
+        // unaligned stores may alias anything) otherwise force the pointers and strides to be
+        // reloaded, and the address recomputed, for every chunk of features (measured in
+        // bench_regression: part of 261k instructions per call against 166k by hand, N = 150).
+        for (std::size_t s = 0; s < batch_symbols::size; ++s) {
+            m_rows[s] = m_frame.m_rows[s] + m_offset;
+            m_strides[s] = m_frame.m_strides[s];
+        }
     }
 
     /// Computes the entries that depend on the examples (hoisted ones are already there),
@@ -148,8 +184,6 @@ public:
 
     [[nodiscard]] static constexpr std::size_t active() noexcept { return K; }
 
-    [[nodiscard]] const Inputs& inputs() const noexcept { return m_in; }
-
     template <class E>
     [[nodiscard]] value_type entry(std::size_t k = 0) const {
         return m_memo[list_index_v<Entries, E>][k];
@@ -159,12 +193,12 @@ public:
     template <class E>
     CTGRAD_ALWAYS_INLINE [[nodiscard]] auto scalar(std::size_t k) const {
         if constexpr (is_symbol_v<E>) {
-            if constexpr (E::is_param) return V(m_param_values[list_index_v<param_symbols, E>]);
+            if constexpr (E::is_param) return V(m_frame.m_param_values[list_index_v<param_symbols, E>]);
             else return simd::load<V>(m_rows[list_index_v<batch_symbols, E>] + k * lanes);
         } else if constexpr (is_constant_v<E>) {
             return V(E::template as<value_type>());
         } else if constexpr (is_slot_v<E>) {
-            return V(m_in.m_slots[slot_index_v<E>]);
+            return V(m_frame.m_slots[slot_index_v<E>]);
         } else if constexpr (list_contains_v<Entries, E>) {
             return m_memo[list_index_v<Entries, E>][k];
         } else {
@@ -188,7 +222,7 @@ public:
             return scalar<E>(k);
         } else if constexpr (is_symbol_v<E>) {
             if constexpr (E::is_param) {
-                return V(m_param_data[list_index_v<param_symbols, E>][j]);
+                return V(m_frame.m_param_data[list_index_v<param_symbols, E>][j]);
             } else if constexpr (list_contains_v<Packed, E>) {
                 return m_packed[list_index_v<Packed, E>][j * K + k];
             } else {
@@ -258,7 +292,7 @@ private:
             constexpr std::size_t C = simd::is_batch_v<V> && K < reduction_chains ? reduction_chains / K : 1;
             std::array<std::array<V, K>, C> total;
             for (auto& t : total) t.fill(V(0));
-            const std::size_t length = m_in.m_lengths[I];
+            const std::size_t length = m_frame.m_lengths[I];
             std::size_t j = 0;
             if constexpr (C > 1) {
                 for (; j + C <= length; j += C)
@@ -281,15 +315,13 @@ private:
         }
     }
 
-    using batch_symbols = typename std::remove_cvref_t<decltype(std::declval<const Inputs&>().m_batch)>::symbols;
-    using param_symbols = typename std::remove_cvref_t<decltype(std::declval<const Inputs&>().m_params)>::symbols;
+    using batch_symbols = typename frame_type::batch_symbols;
+    using param_symbols = typename frame_type::param_symbols;
 
-    const Inputs& m_in;
+    const frame_type& m_frame;
     packed_rows m_packed;
     std::array<const value_type*, batch_symbols::size> m_rows;  ///< each input's data at m_offset
     std::array<std::size_t, batch_symbols::size> m_strides;     ///< each input's feature stride
-    std::array<const value_type*, param_symbols::size> m_param_data{}; ///< each vector parameter's data
-    std::array<value_type, param_symbols::size> m_param_values{};      ///< each scalar parameter
     // Left uninitialised: every entry is written (hoisted ones in the constructor, the others
     // by compute) before it is read, and zeroing it would cost every block.
     std::array<std::array<V, K>, Entries::size> m_memo;
@@ -353,10 +385,11 @@ CTGRAD_NEVER_INLINE std::size_t for_each_block(const Inputs& in, std::size_t beg
     const std::size_t last = begin + (end - begin) / step * step - step;
     constexpr std::size_t distance = prefetch_blocks * step;
     std::size_t offset = begin;
+    const typename evaluator_type::frame_type frame(in);
     Sums running{};
     for (; offset <= last; offset += step) {
         const std::size_t ahead = offset + distance < last ? offset + distance : last;
-        evaluator_type evaluator(in, offset, ahead, packed);
+        evaluator_type evaluator(frame, offset, ahead, packed);
         evaluator.compute();
         on_block(evaluator, running);
     }
@@ -498,7 +531,8 @@ void prepare_inputs(Inputs& in) {
         if constexpr (E::tag::is_reduction)
             in.m_lengths[index] = common_vector_length(reduction_leaves_t<E>{}, in.m_params, in.m_batch, [] { return to_string(E{}); });
     });
-    block_evaluator<typename Inputs::value_type, 1, Inputs, Entries> once(in, 0, 0);
+    const block_frame<Inputs, Entries> frame(in);
+    block_evaluator<typename Inputs::value_type, 1, Inputs, Entries> once(frame, 0, 0);
     once.template compute<true>();
     for_each_type(Entries{}, [&](auto type, auto index) {
         if constexpr (!depends_on_input_v<typename decltype(type)::type>)
