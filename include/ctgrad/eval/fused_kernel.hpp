@@ -94,7 +94,9 @@ struct kernel_inputs {
 /// parameter, the runtime numbers, each reduction's length and each hoisted entry's value.
 /// Read from the inputs in every block instead, behind the gradient's stores, which may alias
 /// anything, these were loaded again in every block, and the block's first read of x waited
-/// for a chain of three dependent loads (kernel_inputs, the batch view, its data).
+/// for a chain of three dependent loads (kernel_inputs, the batch view, its data). Each loop
+/// builds its own as a local rather than taking one from run_plan: a frame in the caller's
+/// memory would be behind the same stores.
 template <class Inputs, class Entries>
 struct block_frame {
     using value_type = typename Inputs::value_type;
@@ -162,14 +164,11 @@ public:
         for_each_type(Entries{}, [&](auto type, auto index) {
             if constexpr (!depends_on_input_v<typename decltype(type)::type>) m_memo[index].fill(V(m_frame.m_hoisted[index]));
         });
-        // Every address the block reads, taken once here: the gradient's vector stores (xsimd's
-        // unaligned stores may alias anything) otherwise force the pointers and strides to be
-        // reloaded, and the address recomputed, for every chunk of features (measured in
-        // bench_regression: part of 261k instructions per call against 166k by hand, N = 150).
-        for (std::size_t s = 0; s < batch_symbols::size; ++s) {
-            m_rows[s] = m_frame.m_rows[s] + m_offset;
-            m_strides[s] = m_frame.m_strides[s];
-        }
+        // Every row the block reads, taken once here: the gradient's vector stores (xsimd's
+        // unaligned stores may alias anything) otherwise force the pointers to be reloaded, and
+        // the address recomputed, for every chunk of features (measured in bench_regression:
+        // part of 261k instructions per call against 166k by hand, N = 150).
+        for (std::size_t s = 0; s < batch_symbols::size; ++s) m_rows[s] = m_frame.m_rows[s] + m_offset;
     }
 
     /// Computes the entries that depend on the examples (hoisted ones are already there),
@@ -227,7 +226,7 @@ public:
                 return m_packed[list_index_v<Packed, E>][j * K + k];
             } else {
                 constexpr std::size_t s = list_index_v<batch_symbols, E>;
-                return simd::load<V>(m_rows[s] + j * m_strides[s] + k * lanes);
+                return simd::load<V>(m_rows[s] + j * m_frame.m_strides[s] + k * lanes);
             }
         } else {
             return apply_elements(std::type_identity<E>{}, j, k);
@@ -262,7 +261,7 @@ private:
             using S = typename decltype(symbol)::type;
             if constexpr (!S::is_param) {
                 constexpr std::size_t s = list_index_v<batch_symbols, S>;
-                const value_type* row = m_rows[s] + j * m_strides[s] + (m_ahead - m_offset);
+                const value_type* row = m_rows[s] + j * m_frame.m_strides[s] + (m_ahead - m_offset);
                 for (std::size_t k = 0; k < K; ++k) simd::prefetch(row + k * lanes);
             }
         });
@@ -276,7 +275,7 @@ private:
             using S = typename decltype(symbol)::type;
             if constexpr (first_reduction_reading<S>(Entries{}) == I) {
                 constexpr std::size_t s = list_index_v<batch_symbols, S>;
-                const value_type* row = m_rows[s] + j * m_strides[s];
+                const value_type* row = m_rows[s] + j * m_frame.m_strides[s];
                 for (std::size_t k = 0; k < K; ++k) m_packed[p][j * K + k] = simd::load<V>(row + k * lanes);
             }
         });
@@ -321,7 +320,6 @@ private:
     const frame_type& m_frame;
     packed_rows m_packed;
     std::array<const value_type*, batch_symbols::size> m_rows;  ///< each input's data at m_offset
-    std::array<std::size_t, batch_symbols::size> m_strides;     ///< each input's feature stride
     // Left uninitialised: every entry is written (hoisted ones in the constructor, the others
     // by compute) before it is read, and zeroing it would cost every block.
     std::array<std::array<V, K>, Entries::size> m_memo;
