@@ -9,7 +9,8 @@
 // batches (over prefetch_min_bytes) of wide_min_features or more features run in wide blocks
 // of 8 lane groups (then 4, then 1): those are checked here too, against the loop a user
 // writes, at a stride whose rows collide and at one whose rows do not (large batches are not
-// copied: the kernel prefetches them instead). So are large batches whose data do not start on a
+// copied: the kernel prefetches them instead), and so are batches between wide_cached_min_bytes and
+// prefetch_min_bytes, whose wide blocks do not prefetch. So are large batches whose data do not start on a
 // multiple of the SIMD width: the kernel takes the examples before the first aligned lane
 // group one at a time, then aligned blocks. Every large batch that prefetches sums its vector
 // partials lane by lane in a per-thread buffer: checked with wide blocks, and with 4-group
@@ -208,6 +209,48 @@ void check_wide_blocks() {
 BOOST_AUTO_TEST_CASE(wide_blocks_then_narrow_ones_then_the_tail) {
     check_wide_blocks<double>();
     check_wide_blocks<float>();
+}
+
+/// Batches from wide_cached_min_bytes up to prefetch_min_bytes whose rows do not collide run in
+/// wide blocks that do not prefetch (their rows come from L3), then 4-group blocks, a lone lane
+/// group and the tail.
+template <class T>
+void check_wide_blocks_without_prefetch() {
+    const auto loss = ctgrad::square(ctgrad::dot(x, w) + b - y) / 2_c;
+    using V = ctgrad::simd::batch<T>;
+    const std::size_t lanes = V::size;
+    const std::size_t wide = ctgrad::detail::wide_block_groups * lanes;
+    std::mt19937_64 rng(17);
+    for (std::size_t d : {ctgrad::detail::wide_min_features, std::size_t(40)}) {
+        const std::size_t m = (ctgrad::detail::wide_cached_min_bytes / (d * sizeof(T)) / wide + 1) * wide +
+                              ctgrad::fused_block_groups * lanes + lanes + 3;
+        const std::size_t bytes = d * m * sizeof(T);
+        BOOST_REQUIRE(ctgrad::detail::wants_wide_cached_blocks<V>(d, bytes, m));
+        BOOST_REQUIRE(!ctgrad::detail::wants_prefetch(d, bytes, false));
+        BOOST_REQUIRE(ctgrad::detail::lines_per_set(m * sizeof(T), d, ctgrad::fused_block_groups * lanes * sizeof(T)) <=
+                      ctgrad::detail::cache_ways_per_block);
+        std::vector<T> room(d * m + 64);
+        T* const X = aligned_up(room.data());
+        std::normal_distribution<double> normal(0.0, 1.0);
+        for (std::size_t i = 0; i < d * m; ++i) X[i] = static_cast<T>(normal(rng));
+        const std::vector<T> Y = random_vector<T>(m, 1.0, rng);
+        const auto params = ctgrad::make_parameters<T>(w = random_vector<T>(d, 0.5 / std::sqrt(double(d)), rng), b = T(0.25));
+        auto grads = params.zeros_like();
+        const auto batch = ctgrad::make_batch(x = ctgrad::feature_major_view<T>{X, d, m, m}, y = Y);
+        const T loss_value = ctgrad::value_and_grad(loss, params, batch, grads);
+        const std::string where = std::string("wide blocks without prefetch") +
+                                  (std::is_same_v<T, float> ? " <float>" : " <double>") + " d=" + std::to_string(d) +
+                                  " m=" + std::to_string(m);
+        const auto reference = reference_d2l(X, Y, params, d, m);
+        require_near_reference(reference, m, loss_value, grads, where);
+        // value() takes the same blocks (its loss checked; the gradient is value_and_grad's again).
+        require_near_reference(reference, m, ctgrad::value(loss, params, batch), grads, where + " (value)");
+    }
+}
+
+BOOST_AUTO_TEST_CASE(wide_blocks_without_prefetch_where_the_rows_come_from_l3) {
+    check_wide_blocks_without_prefetch<double>();
+    check_wide_blocks_without_prefetch<float>();
 }
 
 template <class T>

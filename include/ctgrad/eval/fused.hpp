@@ -106,6 +106,25 @@ bool wants_wide_blocks(std::size_t features, std::size_t examples) {
            examples >= 16 * wide_block_groups * simd::lanes_v<V>;
 }
 
+/// The fewest bytes the reductions of a call read for blocks that do not prefetch to be wide
+/// as well: beyond L2 (1 MiB per core here) the rows come from L3, which serves runs of 8 lines
+/// better than runs of 4, as memory does (bench_regression's hand-written blocks of 8 against 4
+/// show it too). Measured 2026-11-27 (three alternated runs each, double, wide against 4-group
+/// blocks): ADBenchmark's N = 500 (m = 1000, 4 MB) value+grad 74-75 against 80-83 us (the best
+/// hand-written gradient, two passes over whole rows, 77.5), its value 39-40 against 42. At
+/// 1.2 MB (N = 150) wide blocks were slower (22-24 against 20-21 us), hence 2 MiB; and in L2 at
+/// d = 16 (bench_fused m = 4096: 6.9-7.3 against 6.1-6.5 us). Fewer features than the wide blocks
+/// that prefetch start at (wide_min_features) were not measured from L3.
+inline constexpr std::size_t wide_cached_min_bytes = std::size_t(2) << 20;
+
+/// Whether blocks that do not prefetch are wide: enough features, rows read from beyond L2,
+/// and at least four wide blocks' worth of examples.
+template <class V>
+bool wants_wide_cached_blocks(std::size_t features, std::size_t bytes, std::size_t examples) {
+    return features >= wide_min_features && bytes >= wide_cached_min_bytes &&
+           examples >= 4 * wide_block_groups * simd::lanes_v<V>;
+}
+
 /// The fewest examples for which the kernel aligns its loads. Aligning takes up to lanes - 1
 /// examples through the scalar path, each of which touches a cache line per feature: with
 /// X 16 bytes past a line, double, AVX-512, it cost more than it saved at m = 256 (d = 128:
@@ -164,12 +183,17 @@ void run_plan(const Inputs& in, std::size_t begin, std::size_t end, Sums& sums, 
     const bool pack = features >= prefetch_min_features && Packed::size > 0 && packing_pays<V, K, Packed>(in);
     if (features < prefetch_min_features) {
         done = for_each_block<V, K, false, Entries>(in, done, end, sums, on_block);
-    } else if (!wants_prefetch(features, reduction_bytes<Entries>(in),
-                               !pack && rows_collide<V, K, reduction_inputs_t<Entries>>(in))) {
+    } else if (const std::size_t bytes = reduction_bytes<Entries>(in);
+               !wants_prefetch(features, bytes, !pack && rows_collide<V, K, reduction_inputs_t<Entries>>(in))) {
         // Whether to copy the rows is decided apart from whether to prefetch: rows that
         // collide in the caches need the copy even when the batch is too small to prefetch.
-        if (pack) done = for_each_block<V, K, false, Entries, Packed>(in, done, end, sums, on_block);
-        else done = for_each_block<V, K, false, Entries>(in, done, end, sums, on_block);
+        if (pack) {
+            done = for_each_block<V, K, false, Entries, Packed>(in, done, end, sums, on_block);
+        } else {
+            if (wants_wide_cached_blocks<V>(features, bytes, end - done))
+                done = for_each_block<V, wide, false, Entries>(in, done, end, sums, on_block);
+            done = for_each_block<V, K, false, Entries>(in, done, end, sums, on_block);
+        }
     } else {
         if (wants_wide_blocks<V>(features, end - done))
             done = for_each_block<V, wide, true, Entries>(in, done, end, sums, on_block);
