@@ -164,10 +164,12 @@ std::size_t examples_to_align(const Inputs& in) {
 
 /// Runs the plan over the examples [begin, end) of the batch: from the batch's first example
 /// in a large batch, first the examples before the widest input's first aligned lane group,
-/// one at a time; then blocks of fused_block_groups lane groups, then single lane groups, then
-/// the scalar tail (fewer examples than one lane group). Blocks that do not prefetch copy the
-/// rows of the inputs in Packed (read again after the reductions) when those rows collide in
-/// the caches; blocks that prefetch never do (packing_pays in fused_kernel.hpp).
+/// one at a time; then, with many features, wide blocks (wide_block_groups lane groups) where
+/// the rows come from memory or L3 (wants_wide_blocks, wants_wide_cached_blocks); then blocks of
+/// fused_block_groups lane groups, then single lane groups, then the scalar tail (fewer
+/// examples than one lane group). Blocks that do not prefetch copy the rows of the inputs in
+/// Packed (read again after the reductions) when those rows collide in the caches; blocks that
+/// prefetch never do (packing_pays in fused_kernel.hpp).
 template <class Entries, class Packed = type_list<>, class Inputs, class Sums, class OnBlock>
 void run_plan(const Inputs& in, std::size_t begin, std::size_t end, Sums& sums, OnBlock&& on_block) {
     using T = typename Inputs::value_type;
