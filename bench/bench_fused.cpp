@@ -367,12 +367,8 @@ config<T>& setup(std::size_t d, std::size_t m) {
 
     {
         auto grads = c->params.zeros_like();
-        const auto& wv = c->params[w];
-        const T simd_loss = bench::hand_simd_pass<true>(c->X.data(), c->Y.data(), wv.data(), c->params[b], d, m,
-                                                        grads[w].data(), grads[b], c->simd_sums);
-        T unused = 0;
-        const T simd_value = bench::hand_simd_pass<false>(c->X.data(), c->Y.data(), wv.data(), c->params[b], d, m,
-                                                          nullptr, unused, c->simd_sums);
+        const T simd_loss = hand_simd(*c, grads, std::true_type{});
+        const T simd_value = hand_simd(*c, grads, std::false_type{});
         if constexpr (std::is_same_v<T, double>) {
             check_against<T>(ref, double(simd_loss), grads, "hand_simd_value_and_grad", d, m);
             check_close("the loss", "hand_simd_value", double(simd_value), ref.loss, 0, 1e-9, d, m, "double");

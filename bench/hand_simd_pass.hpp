@@ -1,14 +1,15 @@
 // bench/hand_simd_pass.hpp: the d2l loss, and optionally its gradient, as an expert writes
 // them by hand with xsimd over the feature-major layout, in the shape of ctgrad's kernel for
 // large batches: lanes run over examples, blocks of hand_simd_groups lane groups, each block
-// computes r = x.w + b - y feature by feature (asking for the next block's rows first when the
-// batch is large, as ctgrad does), then adds r * x into one lane group of sums per feature,
-// last feature first; the lanes are summed once per call. It is the baseline that tells
-// whether a gap between ctgrad's value+grad and value on large batches is ctgrad's or the
-// algorithm's on this machine (bench_fused's hand_simd_* rows).
+// computes r = x.w + b - y feature by feature (asking for the next block's rows first where
+// ctgrad does: its own wants_prefetch, rows not colliding), then adds r * x into one lane
+// group of sums per feature, last feature first; the lanes are summed once per call. It is
+// the baseline that tells whether a gap between ctgrad's value+grad and value on large
+// batches is ctgrad's or the algorithm's on this machine (bench_fused's hand_simd_* rows).
 #ifndef CTGRAD_BENCH_HAND_SIMD_PASS_HPP
 #define CTGRAD_BENCH_HAND_SIMD_PASS_HPP
 
+#include <ctgrad/eval/fused_kernel.hpp>
 #include <ctgrad/simd/simd.hpp>
 
 #include <algorithm>
@@ -21,12 +22,6 @@ namespace bench {
 
 /// Lane groups per block: ctgrad's wide blocks (eight lines of each row per block).
 inline constexpr std::size_t hand_simd_groups = 8;
-
-/// The batches for which the blocks ask for rows ahead: ctgrad's threshold (16 MiB of X,
-/// at least 8 features; see prefetch_min_bytes in fused_kernel.hpp).
-inline bool hand_simd_prefetches(std::size_t d, std::size_t m, std::size_t value_bytes) {
-    return d >= 8 && d * m * value_bytes > (std::size_t(16) << 20);
-}
 
 /// Room the pass keeps between calls: one lane group of sums per feature.
 template <class T>
@@ -72,7 +67,7 @@ T hand_simd_pass(const T* X, const T* Y, const T* wv, T bv, std::size_t d, std::
     std::size_t i0 = 0;
     if (m >= step) {
         const std::size_t last = m / step * step - step;
-        if (hand_simd_prefetches(d, m, sizeof(T)))
+        if (ctgrad::detail::wants_prefetch(d, d * m * sizeof(T), false))
             for (; i0 <= last; i0 += step) block.template operator()<K, true>(i0, std::min(i0 + step, last));
         else
             for (; i0 <= last; i0 += step) block.template operator()<K, false>(i0, 0);
