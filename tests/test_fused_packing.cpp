@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace ctgrad::literals;
@@ -167,17 +168,30 @@ BOOST_AUTO_TEST_CASE(two_packed_inputs_of_different_lengths) {
     }
 }
 
+/// Examples for a batch of d features of T that reads more than `bytes`: whole wide blocks,
+/// then a 4-group block, a lone lane group and a tail of 3.
+template <class T>
+std::size_t wide_then_narrow_examples(std::size_t bytes, std::size_t d) {
+    const std::size_t lanes = ctgrad::simd::batch<T>::size;
+    const std::size_t wide = ctgrad::detail::wide_block_groups * lanes;
+    return (bytes / (d * sizeof(T)) / wide + 1) * wide + ctgrad::fused_block_groups * lanes + lanes + 3;
+}
+
+/// The targets and parameters of the d2l loss for m examples of d features, drawn after X.
+template <class T>
+auto d2l_targets_and_parameters(std::size_t d, std::size_t m, std::mt19937_64& rng) {
+    std::vector<T> Y = random_vector<T>(m, 1.0, rng);
+    auto params = ctgrad::make_parameters<T>(w = random_vector<T>(d, 0.5 / std::sqrt(double(d)), rng), b = T(0.25));
+    return std::pair{std::move(Y), std::move(params)};
+}
+
 template <class T>
 void check_wide_blocks() {
     const auto loss = ctgrad::square(ctgrad::dot(x, w) + b - y) / 2_c;
-    const std::size_t lanes = ctgrad::simd::batch<T>::size;
-    const std::size_t wide = ctgrad::detail::wide_block_groups * lanes;
     std::mt19937_64 rng(13);
     for (std::size_t d : {ctgrad::detail::wide_min_features, std::size_t(40), std::size_t(100)}) {
         // Wide blocks run only where the reductions prefetch: more than prefetch_min_bytes of X.
-        // Then a 4-group block, a lone lane group and a tail of 3.
-        const std::size_t m = (ctgrad::detail::prefetch_min_bytes / (d * sizeof(T)) / wide + 1) * wide +
-                              ctgrad::fused_block_groups * lanes + lanes + 3;
+        const std::size_t m = wide_then_narrow_examples<T>(ctgrad::detail::prefetch_min_bytes, d);
         BOOST_REQUIRE(ctgrad::detail::wants_wide_blocks<ctgrad::simd::batch<T>>(d, m));
         BOOST_REQUIRE(ctgrad::detail::wants_prefetch(d, d * m * sizeof(T), false));
         // Dense (stride m), and a stride of a multiple of 64 KiB, where the rows collide (and
@@ -191,8 +205,7 @@ void check_wide_blocks() {
         std::normal_distribution<double> normal(0.0, 1.0);
         for (std::size_t j = 0; j < d; ++j)
             for (std::size_t i = 0; i < m; ++i) dense[j * m + i] = spread[j * colliding + i] = static_cast<T>(normal(rng));
-        const std::vector<T> Y = random_vector<T>(m, 1.0, rng);
-        const auto params = ctgrad::make_parameters<T>(w = random_vector<T>(d, 0.5 / std::sqrt(double(d)), rng), b = T(0.25));
+        const auto [Y, params] = d2l_targets_and_parameters<T>(d, m, rng);
         auto dense_grads = params.zeros_like();
         auto spread_grads = params.zeros_like();
         const T dense_loss = ctgrad::value_and_grad(
@@ -218,23 +231,19 @@ template <class T>
 void check_wide_blocks_without_prefetch() {
     const auto loss = ctgrad::square(ctgrad::dot(x, w) + b - y) / 2_c;
     using V = ctgrad::simd::batch<T>;
-    const std::size_t lanes = V::size;
-    const std::size_t wide = ctgrad::detail::wide_block_groups * lanes;
     std::mt19937_64 rng(17);
     for (std::size_t d : {ctgrad::detail::wide_min_features, std::size_t(40)}) {
-        const std::size_t m = (ctgrad::detail::wide_cached_min_bytes / (d * sizeof(T)) / wide + 1) * wide +
-                              ctgrad::fused_block_groups * lanes + lanes + 3;
+        const std::size_t m = wide_then_narrow_examples<T>(ctgrad::detail::wide_cached_min_bytes, d);
         const std::size_t bytes = d * m * sizeof(T);
         BOOST_REQUIRE(ctgrad::detail::wants_wide_cached_blocks<V>(d, bytes, m));
         BOOST_REQUIRE(!ctgrad::detail::wants_prefetch(d, bytes, false));
-        BOOST_REQUIRE(ctgrad::detail::lines_per_set(m * sizeof(T), d, ctgrad::fused_block_groups * lanes * sizeof(T)) <=
+        BOOST_REQUIRE(ctgrad::detail::lines_per_set(m * sizeof(T), d, ctgrad::fused_block_groups * V::size * sizeof(T)) <=
                       ctgrad::detail::cache_ways_per_block);
         std::vector<T> room(d * m + 64);
         T* const X = aligned_up(room.data());
         std::normal_distribution<double> normal(0.0, 1.0);
         for (std::size_t i = 0; i < d * m; ++i) X[i] = static_cast<T>(normal(rng));
-        const std::vector<T> Y = random_vector<T>(m, 1.0, rng);
-        const auto params = ctgrad::make_parameters<T>(w = random_vector<T>(d, 0.5 / std::sqrt(double(d)), rng), b = T(0.25));
+        const auto [Y, params] = d2l_targets_and_parameters<T>(d, m, rng);
         auto grads = params.zeros_like();
         const auto batch = ctgrad::make_batch(x = ctgrad::feature_major_view<T>{X, d, m, m}, y = Y);
         const T loss_value = ctgrad::value_and_grad(loss, params, batch, grads);
