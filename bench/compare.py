@@ -183,12 +183,14 @@ def fastest_torch(s, key):
 
 
 def measure_torch_default_malloc(s, quick):
-    """PyTorch as a user runs it, with glibc's default allocator (float32, once: at n = 2e7
-    each pass takes seconds here). Shown beside the tuned figures, never instead of them."""
+    """PyTorch as a user runs it, with glibc's default allocator (once: at n = 2e7 a pass took
+    seconds on 2026-11-23's VM). Shown beside the tuned figures, never instead of them."""
     for n, d in FULL_BATCHES:
-        for line in peer_lines("fullbatch_torch.py", "--n", n, "--d", d, "--dtype", "float32", "--repeat", 1 if quick else 2):
-            if line["workload"] == "fullbatch_value_and_grad":
-                s.add(f"full/float/{n}/{d}/torch_default_value_and_grad", line["seconds_median"])
+        for ctype, torch_dtype in DTYPES:
+            for line in peer_lines("fullbatch_torch.py", "--n", n, "--d", d, "--dtype", torch_dtype,
+                                   "--repeat", 1 if quick else 2):
+                if line["workload"] == "fullbatch_value_and_grad":
+                    s.add(f"full/{ctype}/{n}/{d}/torch_default_value_and_grad", line["seconds_median"])
 
 
 def measure_regression(s, build_dir, quick):
