@@ -27,6 +27,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <numeric>
 #include <random>
 #include <string>
 #include <utility>
@@ -107,6 +108,23 @@ BOOST_AUTO_TEST_CASE(the_strides_used_here_collide_and_those_of_the_laws_do_not)
     BOOST_TEST(ctgrad::detail::lines_per_set(8'000'000, 128, 256) <= ctgrad::detail::cache_ways_per_block);
     // m = 2^18 doubles at d = 128 (the benchmark's full batch): every row in one set.
     BOOST_TEST(ctgrad::detail::lines_per_set(std::size_t(8) << 18, 128, 256) == 128u);
+}
+
+BOOST_AUTO_TEST_CASE(the_cache_model_counts_lines_as_its_definition_does) {
+    // lines_per_set computes with shifts; here its definition, with gcd and divisions.
+    using namespace ctgrad::detail;
+    const auto by_definition = [](std::size_t stride_bytes, std::size_t rows, std::size_t block_bytes) {
+        const std::size_t g = std::gcd(stride_bytes / cache_line_bytes % cache_sets, cache_sets);
+        const std::size_t starts = cache_sets / g;
+        const std::size_t block_lines = (block_bytes + cache_line_bytes - 1) / cache_line_bytes;
+        return (rows + starts - 1) / starts * ((block_lines + g - 1) / g);
+    };
+    std::size_t differing = 0;
+    for (std::size_t stride = 0; stride <= (std::size_t(1) << 18) + 64; stride += 8)
+        for (std::size_t rows : {1, 3, 9, 128, 1000})
+            for (std::size_t block_bytes : {64, 100, 256, 512, 4096})
+                differing += lines_per_set(stride, rows, block_bytes) != by_definition(stride, rows, block_bytes);
+    BOOST_TEST(differing == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(d2l_squared_loss) {
