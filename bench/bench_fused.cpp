@@ -9,6 +9,10 @@
 //                          algorithm's on this machine
 //   xtensor_two_pass       what an xtensor user writes: residuals, then loss and gradient
 //   read_probe             a SIMD sum over the same bytes (X and Y): the read bandwidth
+//   reread_probe           the reads of a one-pass loss and gradient without their arithmetic
+//                          (reread_probe.hpp): each block's rows summed, then summed again, in
+//                          blocks of 2, 4, 8 or 16 lane groups, whichever was fastest at set-up
+//                          (counter reread_groups); full batches only
 // for d in {2, 16, 128, 1024} x m in {32, 256, 4096} (double), a full batch of
 // >= 256 MiB of X per d (double and float; m a power of two, so the rows of a block collide
 // in the caches), the same in double with m not a power of two (named <double>/not_pow2/...:
@@ -35,6 +39,9 @@
 //                 (hand_simd_value_and_grad: the same for the hand-written SIMD pair)
 //   vs_hand_simd  (ctgrad_value_and_grad, ctgrad_value) the hand-written SIMD loop's time for
 //                 the same work over this benchmark's time
+//   vs_reread     (ctgrad_value_and_grad, full batches) reread_probe's time over this
+//                 benchmark's: the fraction of the speed at which one pass can read its blocks
+//                 twice
 //   x_offset      how many bytes past a 64-byte line X starts. X is an xt::xtensor, placed by
 //                 glibc's malloc as a user's would be (16-byte aligned; a large one 16 bytes
 //                 past a page), so this depends on what was allocated before: in the caches a
@@ -55,6 +62,7 @@
 #include <ctgrad/simd/simd.hpp>  // xsimd, with g++'s AVX-512 header warnings silenced
 
 #include "hand_simd_pass.hpp"
+#include "reread_probe.hpp"
 
 #include <benchmark/benchmark.h>
 
@@ -170,6 +178,12 @@ T probe_sum_threads(const T* p, std::size_t n) {
     return total;
 }
 
+// Whether (d, m) is one of the full batches (X of 128 MiB or more), read from memory.
+template <class T>
+bool full_batch(std::size_t d, std::size_t m) {
+    return d * m * sizeof(T) >= (std::size_t(128) << 20);
+}
+
 template <class T>
 struct config {
     std::size_t d = 0, m = 0;
@@ -183,11 +197,28 @@ struct config {
     // Reference seconds per pass, best of several samples (the _threads ones on all_threads).
     double probe_s = 0, hand_s = 0, value_s = 0, value_and_grad_s = 0;
     double hand_simd_value_s = 0, hand_simd_value_and_grad_s = 0;
+    double reread_s = 0;             // reread_probe's, with its fastest block (full batches only)
+    std::size_t reread_groups = 0;   // that block's lane groups
     double probe_threads_s = 0, value_threads_s = 0, value_and_grad_threads_s = 0;
 
     [[nodiscard]] double bytes() const { return double(d + 1) * double(m) * double(sizeof(T)); }
     [[nodiscard]] auto batch() const { return ctgrad::make_batch(x = X, y = Y); }
 };
+
+// The block sizes reread_probe tries, and one pass of it with `groups` lane groups per block.
+constexpr std::size_t reread_block_groups[] = {2, 4, 8, 16};
+
+template <class T>
+T reread(const config<T>& c, std::size_t groups) {
+    const T* X = c.X.data();
+    const T* Y = c.Y.data();
+    switch (groups) {
+    case 2: return bench::reread_probe<2>(X, Y, c.d, c.m);
+    case 4: return bench::reread_probe<4>(X, Y, c.d, c.m);
+    case 8: return bench::reread_probe<8>(X, Y, c.d, c.m);
+    default: return bench::reread_probe<16>(X, Y, c.d, c.m);
+    }
+}
 
 template <class T>
 std::unique_ptr<config<T>>& slot() {
@@ -381,6 +412,17 @@ config<T>& setup(std::size_t d, std::size_t m) {
         }
     }
 
+    if (std::is_same_v<T, double> && full_batch<T>(d, m)) {
+        // The reread probe reads every number, whatever its block: twice X's sum and Y's, up to
+        // rounding (each term is in [-1, 1), so the bound scales with their count).
+        const double expected = 2 * probe_sum(c->X.data(), c->X.size()) + probe_sum(c->Y.data(), c->Y.size());
+        for (std::size_t groups : reread_block_groups)
+            if (const double got = reread(*c, groups); std::abs(got - expected) > 1e-9 * double((d + 1) * m))
+                fail("reread_probe with blocks of " + std::to_string(groups) + " lane groups sums " + std::to_string(got) +
+                     " where X and Y give " + std::to_string(expected) + " (d=" + std::to_string(d) + ", m=" +
+                     std::to_string(m) + ")");
+    }
+
     // Reference times for the ratios, in this process.
     const double bytes = c->bytes();
     c->probe_s = best_seconds(
@@ -389,6 +431,14 @@ config<T>& setup(std::size_t d, std::size_t m) {
             benchmark::DoNotOptimize(t);
         },
         bytes);
+    if (full_batch<T>(d, m))
+        for (std::size_t groups : reread_block_groups) {
+            const double seconds = best_seconds([&] { benchmark::DoNotOptimize(reread(*c, groups)); }, bytes);
+            if (c->reread_groups == 0 || seconds < c->reread_s) {
+                c->reread_s = seconds;
+                c->reread_groups = groups;
+            }
+        }
     std::vector<T> gw(d);
     c->hand_s = best_seconds(
         [&] {
@@ -445,6 +495,7 @@ enum class variant {
     hand_simd_value,
     xtensor,
     probe,
+    reread,
     value_and_grad_threads,
     value_threads,
     probe_threads
@@ -483,6 +534,8 @@ void run(benchmark::State& state) {
             benchmark::DoNotOptimize(hand_simd(c, c.grads, std::true_type{}));
         } else if constexpr (V == variant::hand_simd_value) {
             benchmark::DoNotOptimize(hand_simd(c, c.grads, std::false_type{}));
+        } else if constexpr (V == variant::reread) {
+            benchmark::DoNotOptimize(reread(c, c.reread_groups));
         } else if constexpr (V == variant::xtensor) {
             T l = xtensor_two_pass(c);
             benchmark::DoNotOptimize(l);
@@ -503,7 +556,9 @@ void run(benchmark::State& state) {
     if constexpr (V == variant::value_and_grad) {
         state.counters["grad_over_value"] = c.value_and_grad_s / c.value_s;
         state.counters["vs_hand_simd"] = c.hand_simd_value_and_grad_s / per_pass;
+        if (c.reread_groups != 0) state.counters["vs_reread"] = c.reread_s / per_pass;
     }
+    if constexpr (V == variant::reread) state.counters["reread_groups"] = double(c.reread_groups);
     if constexpr (V == variant::value) state.counters["vs_hand_simd"] = c.hand_simd_value_s / per_pass;
     if constexpr (V == variant::hand_simd_value_and_grad)
         state.counters["grad_over_value"] = c.hand_simd_value_and_grad_s / c.hand_simd_value_s;
@@ -528,7 +583,7 @@ void register_config(const std::string& type, std::int64_t d, std::int64_t m, co
     const std::string suffix = "<" + type + ">" + tag;
     auto add = [&](const std::string& name, void (*fn)(benchmark::State&)) {
         benchmark::RegisterBenchmark((name + suffix).c_str(), fn)->Args({d, m})->ArgNames({"d", "m"})->UseRealTime()->Unit(
-            m >= 1 << 15 ? benchmark::kMillisecond : benchmark::kNanosecond);
+            full_batch<T>(std::size_t(d), std::size_t(m)) ? benchmark::kMillisecond : benchmark::kNanosecond);
     };
     add("ctgrad_value_and_grad", &run<T, variant::value_and_grad>);
     add("ctgrad_value", &run<T, variant::value>);
@@ -537,6 +592,7 @@ void register_config(const std::string& type, std::int64_t d, std::int64_t m, co
     add("hand_simd_value", &run<T, variant::hand_simd_value>);
     add("xtensor_two_pass", &run<T, variant::xtensor>);
     add("read_probe", &run<T, variant::probe>);
+    if (full_batch<T>(std::size_t(d), std::size_t(m))) add("reread_probe", &run<T, variant::reread>);
     if (chunked_batch<T>(std::size_t(d), std::size_t(m))) {
         add("ctgrad_value_and_grad_threads", &run<T, variant::value_and_grad_threads>);
         add("ctgrad_value_threads", &run<T, variant::value_threads>);
