@@ -460,7 +460,7 @@ inline constexpr std::size_t cache_ways_per_block = 8;
 /// The set count is a power of two, so g is the step's lowest set bit (cache_sets when the step
 /// is 0) and every division is a shift. Euclid's algorithm and the divisions by g were a chain
 /// of integer divisions that run_plan pays on every call: about 15 ns of ADBenchmark's N = 10
-/// (perf: run_plan 2.1% of the binary's cycles, 0.3% with shifts).
+/// (perf: run_plan 2.1% of the binary's samples, 0.3% with shifts).
 inline std::size_t lines_per_set(std::size_t stride_bytes, std::size_t rows, std::size_t block_bytes) {
     static_assert(std::has_single_bit(cache_sets));
     constexpr int set_bits = std::countr_zero(cache_sets);
