@@ -9,10 +9,10 @@
 #ifndef CTGRAD_BENCH_HAND_SIMD_PASS_HPP
 #define CTGRAD_BENCH_HAND_SIMD_PASS_HPP
 
-#include <ctgrad/eval/fused_kernel.hpp>
+#include "block_walk.hpp"
+
 #include <ctgrad/simd/simd.hpp>
 
-#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <type_traits>
@@ -40,7 +40,7 @@ T hand_simd_pass(const T* X, const T* Y, const T* wv, T bv, std::size_t d, std::
     V loss(T(0)), sum_r(T(0));
 
     // One block of G lane groups at example i0, asking for the rows at example ahead if Prefetch.
-    auto block = [&]<std::size_t G, bool Prefetch>(std::size_t i0, std::size_t ahead) {
+    auto block = [&]<std::size_t G, bool Prefetch>(std::size_t i0, std::size_t ahead, std::bool_constant<Prefetch>) {
         std::array<V, G> r;
         r.fill(V(bv));
         for (std::size_t j = 0; j < d; ++j) {
@@ -64,15 +64,10 @@ T hand_simd_pass(const T* X, const T* Y, const T* wv, T bv, std::size_t d, std::
             }
     };
 
-    std::size_t i0 = 0;
-    if (m >= step) {
-        const std::size_t last = m / step * step - step;
-        if (ctgrad::detail::wants_prefetch(d, d * m * sizeof(T), false))
-            for (; i0 <= last; i0 += step) block.template operator()<K, true>(i0, std::min(i0 + step, last));
-        else
-            for (; i0 <= last; i0 += step) block.template operator()<K, false>(i0, 0);
-    }
-    for (; i0 + L <= m; i0 += L) block.template operator()<1, false>(i0, 0);
+    std::size_t i0 = walk_blocks<T, step>(d, m, 0, [&](std::size_t at, std::size_t ahead, auto prefetch) {
+        block.template operator()<K>(at, ahead, prefetch);
+    });
+    for (; i0 + L <= m; i0 += L) block.template operator()<1>(i0, 0, std::false_type{});
 
     T total = xsimd::hadd(loss), total_r = xsimd::hadd(sum_r);
     if constexpr (Gradient)

@@ -9,7 +9,9 @@
 #ifndef CTGRAD_BENCH_REREAD_PROBE_HPP
 #define CTGRAD_BENCH_REREAD_PROBE_HPP
 
-#include <ctgrad/eval/fused_kernel.hpp>
+#include "block_walk.hpp"
+
+#include <ctgrad/eval/fused.hpp> // examples_before_aligned
 #include <ctgrad/simd/simd.hpp>
 
 #include <algorithm>
@@ -26,7 +28,7 @@ T reread_probe(const T* X, const T* Y, std::size_t d, std::size_t m) {
     constexpr std::size_t step = K * L;
     V total(T(0));
 
-    auto block = [&]<bool Prefetch>(std::size_t i0, std::size_t ahead) {
+    auto block = [&]<bool Prefetch>(std::size_t i0, std::size_t ahead, std::bool_constant<Prefetch>) {
         // Independent sums, local so that they stay in registers: only the loads bound the loop.
         std::array<V, K> first, second;
         first.fill(V(T(0)));
@@ -57,15 +59,7 @@ T reread_probe(const T* X, const T* Y, std::size_t d, std::size_t m) {
     };
     const std::size_t head = std::min(m, ctgrad::detail::examples_before_aligned<V>(X));
     one_at_a_time(0, head);
-    std::size_t i0 = head;
-    if (m - head >= step) {
-        const std::size_t last = head + (m - head) / step * step - step;
-        if (ctgrad::detail::wants_prefetch(d, d * m * sizeof(T), false))
-            for (; i0 <= last; i0 += step) block.template operator()<true>(i0, std::min(i0 + step, last));
-        else
-            for (; i0 <= last; i0 += step) block.template operator()<false>(i0, 0);
-    }
-    one_at_a_time(i0, m);
+    one_at_a_time(walk_blocks<T, step>(d, m, head, block), m);
     return sum + xsimd::hadd(total);
 }
 
