@@ -1,0 +1,388 @@
+// ctgrad/optim/levenberg_marquardt.hpp: nonlinear least squares, min ½ Σᵢ rᵢ(θ)², by
+// Levenberg–Marquardt. The Jacobian row of example i is d(r, p) for every parameter p, derived
+// at compile time; each pass streams the batch in chunks through the fused kernel and rotates
+// the rows (J_i, r_i) into the triangular factor R of [J | r] (streaming_qr.hpp), so J is
+// never stored and the steps keep J's condition number rather than JᵀJ's (docs/least_squares.md).
+#ifndef CTGRAD_OPTIM_LEVENBERG_MARQUARDT_HPP
+#define CTGRAD_OPTIM_LEVENBERG_MARQUARDT_HPP
+
+#include "ctgrad/error.hpp"
+#include "ctgrad/eval/fused.hpp"
+#include "ctgrad/optim/newton.hpp"
+#include "ctgrad/optim/streaming_qr.hpp"
+#include "ctgrad/symbolic/derivative.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+namespace ctgrad {
+
+/// levenberg_marquardt's options: levenberg_marquardt({.max_iterations = 50}). The defaults
+/// iterate to the accuracy double allows, as NIST's certified values ask.
+struct levenberg_marquardt_options {
+    std::size_t max_iterations = 1000; ///< steps tried (accepted or not) at most
+    /// Converged when an accepted step lowered the cost by at most this fraction of it, and the
+    /// model promised no more.
+    double function_tolerance = 1e-15;
+    /// Converged when every column of J is this close to orthogonal to r (|J_jᵀ r| / (|J_j| |r|)).
+    double gradient_tolerance = 1e-15;
+    /// Converged when the scaled step |D δ| is at most this fraction of |D θ|.
+    double parameter_tolerance = 1e-15;
+    /// The first damping λ, relative to the squared column norms of J.
+    double initial_damping = 1e-4;
+};
+
+/// Why minimize stopped.
+enum class least_squares_termination {
+    function_tolerance,
+    gradient_tolerance,
+    parameter_tolerance,
+    zero_residual,    ///< every residual is 0
+    no_progress,      ///< the damping grew past any use: no step lowers the cost in this precision
+    max_iterations,
+};
+
+[[nodiscard]] constexpr std::string_view to_string(least_squares_termination t) noexcept {
+    switch (t) {
+    case least_squares_termination::function_tolerance: return "function tolerance";
+    case least_squares_termination::gradient_tolerance: return "gradient tolerance";
+    case least_squares_termination::parameter_tolerance: return "parameter tolerance";
+    case least_squares_termination::zero_residual: return "zero residual";
+    case least_squares_termination::no_progress: return "no progress";
+    case least_squares_termination::max_iterations: return "max iterations";
+    }
+    return "unknown";
+}
+
+/// How minimize ended, and what the fit says about its N parameters (in the store's order).
+template <std::size_t N>
+struct least_squares_result {
+    std::size_t iterations = 0;       ///< steps tried
+    std::size_t accepted_steps = 0;   ///< steps taken
+    std::size_t examples = 0;         ///< m, the number of residuals
+    double initial_cost = 0;          ///< ½ Σ r² at the start
+    double cost = 0;                  ///< ½ Σ r² at the end
+    least_squares_termination termination = least_squares_termination::max_iterations;
+    /// σ² (JᵀJ)⁻¹ with σ² = Σ r² / (m - N), at the final parameters; NaN when m <= N.
+    std::array<std::array<double, N>, N> covariance{};
+    std::array<double, N> standard_errors{}; ///< the square roots of the covariance's diagonal
+
+    [[nodiscard]] bool converged() const noexcept {
+        return termination != least_squares_termination::max_iterations &&
+               termination != least_squares_termination::no_progress;
+    }
+    [[nodiscard]] double residual_sum_of_squares() const noexcept { return 2 * cost; }
+};
+
+/// What minimize's callback sees after every step tried (and once at the start, iteration 0).
+template <class Params>
+struct least_squares_iteration {
+    std::size_t iteration = 0; ///< steps tried so far
+    double cost = 0;           ///< ½ Σ r² at params (the point kept, after the step's verdict)
+    double gradient_norm = 0;  ///< |Jᵀ r| at params
+    double damping = 0;        ///< λ for the next step
+    bool accepted = false;     ///< whether this step was taken (false at the start)
+    const Params& params;
+};
+
+/// Least squares cannot go on: a residual not finite at the start, a parameter the data does
+/// not determine, or a step that is not finite. Names the parameter and the iteration.
+class least_squares_error : public std::runtime_error {
+public:
+    least_squares_error(std::size_t iteration, const std::string& what) : std::runtime_error(what), m_iteration(iteration) {}
+    [[nodiscard]] std::size_t iteration() const noexcept { return m_iteration; }
+
+private:
+    std::size_t m_iteration;
+};
+
+namespace detail {
+
+/// Rows [start, start + count) of a batch, viewed in place.
+template <class T>
+feature_major_view<T> rows_of(const feature_major_view<T>& v, std::size_t start, std::size_t count) {
+    return {v.m_data + start, v.m_features, count, v.m_stride};
+}
+template <class T, class... S>
+batch_view<T, S...> rows_of(const batch_view<T, S...>& batch, std::size_t start, std::size_t count) {
+    return batch_view<T, S...>{rows_of(batch[S{}], start, count)...};
+}
+
+/// Examples per chunk: the chunk's residuals and Jacobian columns stay in L2.
+inline constexpr std::size_t least_squares_chunk = 2048;
+
+template <class Residual, class Params>
+struct residual_system;
+
+/// The residual and its derivative by each scalar parameter: the Jacobian's columns.
+template <class Residual, class T, class... P>
+struct residual_system<Residual, parameter_store<T, P...>> {
+    static constexpr std::size_t n = sizeof...(P);
+    using jacobian = std::tuple<decltype(d(std::declval<const Residual&>(), P{}))...>;
+
+    /// Which columns are the constant 0: a parameter the residual does not contain.
+    static constexpr std::array<bool, n> zero_column = {std::is_same_v<decltype(d(std::declval<const Residual&>(), P{})), zero_t>...};
+    static constexpr bool depends_on_some_parameter = !(std::is_same_v<decltype(d(std::declval<const Residual&>(), P{})), zero_t> && ...);
+
+    Residual residual;
+    jacobian columns;
+
+    explicit residual_system(const Residual& r) : residual(r), columns{d(r, P{})...} {}
+};
+
+/// ½ Σ r² of a chunk's residuals, in long double: the gain ratio compares costs that agree to
+/// many digits near the solution.
+template <class T>
+long double half_sum_of_squares(const xt::xtensor<T, 1>& r) {
+    long double s = 0;
+    for (std::size_t i = 0; i < r.size(); ++i) s += static_cast<long double>(r(i)) * static_cast<long double>(r(i));
+    return s / 2;
+}
+
+} // namespace detail
+
+/// Levenberg–Marquardt for a per-example residual of scalar parameters:
+/// `ctgrad::levenberg_marquardt().minimize(b1 * (1_c - exp(-(b2 * x))) - y, params, batch)`.
+class levenberg_marquardt {
+public:
+    /// Throws ctgrad::invalid_argument for a tolerance or damping that is negative or not finite.
+    explicit levenberg_marquardt(const levenberg_marquardt_options& options = {}) : m_options(options) {
+        check("function_tolerance", options.function_tolerance, false);
+        check("gradient_tolerance", options.gradient_tolerance, false);
+        check("parameter_tolerance", options.parameter_tolerance, false);
+        check("initial_damping", options.initial_damping, true);
+    }
+
+    [[nodiscard]] const levenberg_marquardt_options& options() const noexcept { return m_options; }
+
+    /// Minimises ½ Σᵢ rᵢ² over the batch, updating `params` in place, and calls
+    /// on_iteration(least_squares_iteration) at the start and after every step tried. Throws
+    /// least_squares_error when the residual is not finite at the start, a parameter is not
+    /// determined by the data there, or a step is not finite; params then hold the last point kept.
+    template <expression Residual, class T, class... P, class... B, class OnIteration = detail::ignore_iteration>
+    least_squares_result<sizeof...(P)> minimize(const Residual& residual, parameter_store<T, P...>& params,
+                                                const batch_view<T, B...>& batch, OnIteration&& on_iteration = {}) const {
+        constexpr std::size_t n = sizeof...(P);
+        using store = parameter_store<T, P...>;
+        static_assert(!is_vector_v<Residual>, "ctgrad::levenberg_marquardt::minimize: the residual must be one number per example");
+        detail::require_scalar_parameters<P...>();
+        least_squares_result<n> result;
+        if constexpr (detail::all_scalar_v<P...>) {
+            using system_type = detail::residual_system<Residual, store>;
+            static_assert(system_type::depends_on_some_parameter,
+                          "ctgrad::levenberg_marquardt::minimize: the residual contains none of the parameters in the store; "
+                          "write it in terms of the params passed to make_parameters");
+            const system_type system(residual);
+            result.examples = batch.examples();
+            if (batch.examples() == 0)
+                throw invalid_argument("ctgrad::levenberg_marquardt::minimize: the batch has no examples; pass make_batch(...) of the data");
+
+            detail::streaming_qr<n> qr;
+            std::array<xt::xtensor<T, 1>, n + 1> chunk; // the chunk's residuals, then J's columns
+            auto cost_at = [&](const store& at) {
+                long double c = 0;
+                for (std::size_t start = 0; start < batch.examples(); start += detail::least_squares_chunk) {
+                    const auto rows = detail::rows_of(batch, start, std::min(detail::least_squares_chunk, batch.examples() - start));
+                    predict(system.residual, at, rows, chunk[0]);
+                    c += detail::half_sum_of_squares(chunk[0]);
+                }
+                return double(c);
+            };
+            auto factor_at = [&](const store& at) {
+                qr.clear();
+                long double c = 0;
+                for (std::size_t start = 0; start < batch.examples(); start += detail::least_squares_chunk) {
+                    const std::size_t count = std::min(detail::least_squares_chunk, batch.examples() - start);
+                    const auto rows = detail::rows_of(batch, start, count);
+                    predict(system.residual, at, rows, chunk[0]);
+                    c += detail::half_sum_of_squares(chunk[0]);
+                    [&]<std::size_t... K>(std::index_sequence<K...>) {
+                        ((system_type::zero_column[K] ? void() : predict(std::get<K>(system.columns), at, rows, chunk[K + 1])), ...);
+                    }(std::make_index_sequence<n>{});
+                    for (std::size_t i = 0; i < count; ++i) {
+                        typename detail::streaming_qr<n>::row_type row{};
+                        for (std::size_t k = 0; k < n; ++k) row[k] = system_type::zero_column[k] ? 0.0 : double(chunk[k + 1](i));
+                        row[n] = double(chunk[0](i));
+                        qr.add_row(row);
+                    }
+                }
+                return double(c);
+            };
+
+            result.cost = result.initial_cost = factor_at(params);
+            if (!std::isfinite(result.cost))
+                throw least_squares_error(0, "ctgrad::levenberg_marquardt: the residual is not finite at the start (" +
+                                                 detail::describe_parameters(params) +
+                                                 "); start where the model is defined for every example");
+            std::array<double, n> scale{};
+            std::array<double, n> gradient{};
+            auto update_scale_and_gradient = [&](std::size_t iteration) {
+                for (std::size_t j = 0; j < n; ++j) {
+                    const double norm = qr.column_norm(j);
+                    if (!std::isfinite(norm))
+                        throw least_squares_error(iteration, "ctgrad::levenberg_marquardt: the derivative by " +
+                                                                 detail::parameter_name<P...>(j) + " is not finite at iteration " +
+                                                                 std::to_string(iteration) + " (" + detail::describe_parameters(params) +
+                                                                 "); start elsewhere, or rescale the parameter");
+                    scale[j] = std::max(scale[j], norm);
+                    double g = 0;
+                    for (std::size_t i = 0; i <= j; ++i) g += qr(i, j) * qr(i, n);
+                    gradient[j] = g;
+                }
+            };
+            update_scale_and_gradient(0);
+            for (std::size_t j = 0; j < n; ++j)
+                if (!(scale[j] > 0))
+                    throw least_squares_error(0, "ctgrad::levenberg_marquardt: the data do not determine " + detail::parameter_name<P...>(j) +
+                                                     ": the residual's derivative by it is 0 for every example at the start (" +
+                                                     detail::describe_parameters(params) +
+                                                     "); remove it from the store, or start where it matters");
+            {
+                std::array<std::array<double, n>, n> unused{};
+                std::size_t failed = 0;
+                if (!detail::inverse_normal_matrix(qr, undetermined_pivot, unused, failed)) {
+                    std::string given;
+                    for (std::size_t k = 0; k < failed; ++k) given += (k ? ", " : "given ") + detail::parameter_name<P...>(k);
+                    throw least_squares_error(0, "ctgrad::levenberg_marquardt: " + given + (given.empty() ? "" : ", ") +
+                                                     "the data do not determine " + detail::parameter_name<P...>(failed) +
+                                                     " at the start (" + detail::describe_parameters(params) +
+                                                     "): the residual's derivatives by the parameters are linearly dependent; "
+                                                     "remove a parameter or write the model so that each one matters");
+                }
+            }
+            auto norm_of = [](const std::array<double, n>& v) {
+                double s = 0;
+                for (double e : v) s += e * e;
+                return std::sqrt(s);
+            };
+
+            double lambda = m_options.initial_damping;
+            double growth = 2;
+            on_iteration(least_squares_iteration<store>{0, result.cost, norm_of(gradient), lambda, false, params});
+            store trial = params;
+            bool stopped = false;
+            while (!stopped && result.iterations < m_options.max_iterations) {
+                if (result.cost == 0) {
+                    result.termination = least_squares_termination::zero_residual;
+                    break;
+                }
+                const double residual_norm = std::sqrt(2 * result.cost);
+                double cosine = 0;
+                for (std::size_t j = 0; j < n; ++j) cosine = std::max(cosine, std::abs(gradient[j]) / (qr.column_norm(j) * residual_norm));
+                if (cosine <= m_options.gradient_tolerance) {
+                    result.termination = least_squares_termination::gradient_tolerance;
+                    break;
+                }
+                const auto step = detail::solve_damped(qr, scale, lambda);
+                double scaled_step = 0, scaled_params = 0;
+                std::size_t k = 0;
+                ((trial[P{}] = static_cast<T>(double(params[P{}]) + step.step[k]), ++k), ...);
+                for (std::size_t j = 0; j < n; ++j) {
+                    if (!std::isfinite(step.step[j]))
+                        throw least_squares_error(result.iterations, "ctgrad::levenberg_marquardt: the step for " +
+                                                                         detail::parameter_name<P...>(j) + " is not finite at iteration " +
+                                                                         std::to_string(result.iterations) + " (" +
+                                                                         detail::describe_parameters(params) +
+                                                                         "); rescale the parameters or start closer to the solution");
+                    scaled_step += (scale[j] * step.step[j]) * (scale[j] * step.step[j]);
+                }
+                k = 0;
+                ((scaled_params += (scale[k] * double(params[P{}])) * (scale[k] * double(params[P{}])), ++k), ...);
+                ++result.iterations;
+                if (std::sqrt(scaled_step) <= m_options.parameter_tolerance * (std::sqrt(scaled_params) + m_options.parameter_tolerance)) {
+                    result.termination = least_squares_termination::parameter_tolerance;
+                    break;
+                }
+                const double trial_cost = cost_at(trial);
+                const double actual = result.cost - trial_cost;
+                const double rho = std::isfinite(trial_cost) && step.predicted_reduction > 0 ? actual / step.predicted_reduction : -1;
+                bool accepted = rho > 1e-3;
+                bool factored = false;
+                if (!accepted && std::isfinite(trial_cost) && trial_cost <= result.cost * (1 + noise_cost)) {
+                    // Near a large-residual minimum the cost is flat to double precision long
+                    // before the parameters are: there the gradient, linear in the error, decides.
+                    const auto kept = qr;
+                    const double before = cosine;
+                    factor_at(trial);
+                    double after = 0;
+                    for (std::size_t j = 0; j < n; ++j) {
+                        double g = 0;
+                        for (std::size_t i = 0; i <= j; ++i) g += qr(i, j) * qr(i, n);
+                        after = std::max(after, std::abs(g) / (qr.column_norm(j) * std::sqrt(2 * trial_cost)));
+                    }
+                    accepted = after < before / 2;
+                    factored = accepted;
+                    if (!accepted) qr = kept;
+                }
+                if (accepted) {
+                    const double previous = result.cost;
+                    params = trial;
+                    ++result.accepted_steps;
+                    result.cost = factored ? trial_cost : factor_at(params);
+                    update_scale_and_gradient(result.iterations);
+                    lambda *= std::max(1.0 / 3, 1 - std::pow(2 * rho - 1, 3));
+                    lambda = std::max(lambda, min_damping);
+                    growth = 2;
+                    if (actual <= m_options.function_tolerance * previous &&
+                        step.predicted_reduction <= m_options.function_tolerance * previous) {
+                        result.termination = least_squares_termination::function_tolerance;
+                        stopped = true;
+                    }
+                } else {
+                    lambda *= growth;
+                    growth *= 2;
+                    if (lambda > max_damping) {
+                        result.termination = least_squares_termination::no_progress;
+                        stopped = true;
+                    }
+                }
+                on_iteration(least_squares_iteration<store>{result.iterations, result.cost, norm_of(gradient), lambda, accepted, params});
+            }
+            covariance(qr, result);
+        }
+        return result;
+    }
+
+private:
+    static constexpr double min_damping = 1e-30;
+    static constexpr double max_damping = 1e32;
+    /// A relative change of the cost this small is within the roundoff of summing it.
+    static constexpr double noise_cost = 1e-13;
+    /// R's diagonal entry, relative to its column's norm, below which J's columns are dependent.
+    static constexpr double undetermined_pivot = 1e-13;
+
+    static void check(const char* name, double v, bool positive) {
+        if (!std::isfinite(v) || v < 0 || (positive && v == 0))
+            throw invalid_argument(std::string("ctgrad::levenberg_marquardt: ") + name + " must be finite and " +
+                                   (positive ? "> 0" : ">= 0") + ", not " + std::to_string(v));
+    }
+
+    /// σ² (JᵀJ)⁻¹ from R at the final point; NaN where J does not determine the parameters.
+    template <std::size_t N>
+    static void covariance(const detail::streaming_qr<N>& qr, least_squares_result<N>& result) {
+        constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+        std::array<std::array<double, N>, N> inverse{};
+        std::size_t failed = 0;
+        const bool ok = result.examples > N && detail::inverse_normal_matrix(qr, undetermined_pivot, inverse, failed);
+        const double sigma2 = result.examples > N ? 2 * result.cost / double(result.examples - N) : nan;
+        for (std::size_t i = 0; i < N; ++i) {
+            for (std::size_t j = 0; j < N; ++j) result.covariance[i][j] = ok ? sigma2 * inverse[i][j] : nan;
+            result.standard_errors[i] = ok ? std::sqrt(result.covariance[i][i]) : nan;
+        }
+    }
+
+    levenberg_marquardt_options m_options;
+};
+
+} // namespace ctgrad
+
+#endif // CTGRAD_OPTIM_LEVENBERG_MARQUARDT_HPP

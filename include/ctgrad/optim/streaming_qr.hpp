@@ -1,0 +1,145 @@
+// ctgrad/optim/streaming_qr.hpp: the triangular factor R of a tall matrix [J | r] whose rows
+// arrive a few at a time, by Givens rotations. Least squares solved from R keeps the
+// condition number of J, where the normal equations JᵀJ would square it; and only R, of
+// (n + 1)² numbers, is kept, never J.
+#ifndef CTGRAD_OPTIM_STREAMING_QR_HPP
+#define CTGRAD_OPTIM_STREAMING_QR_HPP
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+
+namespace ctgrad::detail {
+
+/// R of [J | r] for N parameters: rows of N Jacobian entries and a residual.
+template <std::size_t N>
+class streaming_qr {
+public:
+    static constexpr std::size_t columns = N + 1;
+    using row_type = std::array<double, columns>;
+
+    void clear() noexcept { m_r = {}; }
+
+    /// Rotates one row (J_i, r_i) into R.
+    void add_row(row_type row) noexcept {
+        for (std::size_t k = 0; k < columns; ++k) {
+            const double b = row[k];
+            if (b == 0) continue;
+            const double a = m_r[k][k];
+            // hypot, so that neither huge nor tiny entries overflow or underflow.
+            const double h = std::hypot(a, b);
+            const double c = a / h, s = b / h;
+            m_r[k][k] = h;
+            for (std::size_t j = k + 1; j < columns; ++j) {
+                const double rk = m_r[k][j];
+                m_r[k][j] = c * rk + s * row[j];
+                row[j] = c * row[j] - s * rk;
+            }
+        }
+    }
+
+    /// R's entry (i, j), j >= i: the leading N x N block is J's triangular factor, the last
+    /// column holds z = Qᵀr, and R(N, N)² is what no step can remove from |r|².
+    [[nodiscard]] double operator()(std::size_t i, std::size_t j) const noexcept { return m_r[i][j]; }
+
+    /// The Euclidean norm of J's column j (R's column j: rotations keep column norms).
+    [[nodiscard]] double column_norm(std::size_t j) const noexcept {
+        double s = 0;
+        for (std::size_t i = 0; i <= j; ++i) s += m_r[i][j] * m_r[i][j];
+        return std::sqrt(s);
+    }
+
+private:
+    std::array<row_type, columns> m_r{};
+};
+
+/// The step δ minimising |J δ + r|² + λ |D δ|², from R (streaming_qr), by rotating the rows
+/// √λ D_j e_j into a copy of J's factor (Moré's damped least squares, without JᵀJ).
+template <std::size_t N>
+struct damped_step {
+    std::array<double, N> step{};
+    double predicted_reduction = 0; ///< ½|r|² - ½|J δ + r|², the model's promise
+};
+
+template <std::size_t N>
+damped_step<N> solve_damped(const streaming_qr<N>& qr, const std::array<double, N>& scale, double lambda) {
+    std::array<std::array<double, N>, N> s{};
+    std::array<double, N> rhs{};
+    for (std::size_t i = 0; i < N; ++i) {
+        for (std::size_t j = i; j < N; ++j) s[i][j] = qr(i, j);
+        rhs[i] = qr(i, N);
+    }
+    const double root = std::sqrt(lambda);
+    for (std::size_t j = 0; j < N; ++j) {
+        // The damping row for parameter j: zero except root * D_j at column j, and rhs 0.
+        std::array<double, N> row{};
+        double row_rhs = 0;
+        row[j] = root * scale[j];
+        for (std::size_t k = j; k < N; ++k) {
+            const double b = row[k];
+            if (b == 0) continue;
+            const double a = s[k][k];
+            const double h = std::hypot(a, b);
+            const double c = a / h, t = b / h;
+            s[k][k] = h;
+            for (std::size_t i = k + 1; i < N; ++i) {
+                const double sk = s[k][i];
+                s[k][i] = c * sk + t * row[i];
+                row[i] = c * row[i] - t * sk;
+            }
+            const double rk = rhs[k];
+            rhs[k] = c * rk + t * row_rhs;
+            row_rhs = c * row_rhs - t * rk;
+        }
+    }
+    damped_step<N> out;
+    for (std::size_t k = N; k-- > 0;) {
+        double v = -rhs[k];
+        for (std::size_t j = k + 1; j < N; ++j) v -= s[k][j] * out.step[j];
+        out.step[k] = s[k][k] != 0 ? v / s[k][k] : 0.0;
+    }
+    // |J δ + r|² = |R δ + z|² + R(N, N)², so the promise is ½|z|² - ½|R δ + z|².
+    double before = 0, after = 0;
+    for (std::size_t i = 0; i < N; ++i) {
+        double v = qr(i, N);
+        before += v * v;
+        for (std::size_t j = i; j < N; ++j) v += qr(i, j) * out.step[j];
+        after += v * v;
+    }
+    out.predicted_reduction = (before - after) / 2;
+    return out;
+}
+
+/// (JᵀJ)⁻¹ = R⁻¹ R⁻ᵀ from J's factor; false when a diagonal entry of R is not above
+/// `tiny` times its column's norm (a parameter J does not determine), naming it in `failed`.
+template <std::size_t N>
+bool inverse_normal_matrix(const streaming_qr<N>& qr, double tiny, std::array<std::array<double, N>, N>& out,
+                           std::size_t& failed) {
+    std::array<std::array<double, N>, N> inv{}; // R⁻¹, upper triangular
+    for (std::size_t j = 0; j < N; ++j) {
+        if (!(std::abs(qr(j, j)) > tiny * qr.column_norm(j))) {
+            failed = j;
+            return false;
+        }
+    }
+    for (std::size_t j = 0; j < N; ++j) {
+        inv[j][j] = 1 / qr(j, j);
+        for (std::size_t i = j; i-- > 0;) {
+            double v = 0;
+            for (std::size_t k = i + 1; k <= j; ++k) v += qr(i, k) * inv[k][j];
+            inv[i][j] = -v / qr(i, i);
+        }
+    }
+    for (std::size_t i = 0; i < N; ++i)
+        for (std::size_t j = 0; j < N; ++j) {
+            double v = 0;
+            for (std::size_t k = std::max(i, j); k < N; ++k) v += inv[i][k] * inv[j][k];
+            out[i][j] = v;
+        }
+    return true;
+}
+
+} // namespace ctgrad::detail
+
+#endif // CTGRAD_OPTIM_STREAMING_QR_HPP
