@@ -319,7 +319,7 @@ public:
                         for (std::size_t i = 0; i <= j; ++i) g += qr(i, j) * qr(i, n);
                         after = std::max(after, std::abs(g) / (qr.column_norm(j) * std::sqrt(2 * trial_cost)));
                     }
-                    accepted = after < before / 2;
+                    accepted = after < before;
                     factored = accepted;
                     if (!accepted) qr = kept;
                 }
@@ -332,7 +332,8 @@ public:
                     lambda *= std::max(1.0 / 3, 1 - std::pow(2 * rho - 1, 3));
                     lambda = std::max(lambda, min_damping);
                     growth = 2;
-                    if (actual <= m_options.function_tolerance * previous &&
+                    // A step the gradient accepted says nothing about the cost's tolerance.
+                    if (!factored && actual <= m_options.function_tolerance * previous &&
                         step.predicted_reduction <= m_options.function_tolerance * previous) {
                         result.termination = least_squares_termination::function_tolerance;
                         stopped = true;

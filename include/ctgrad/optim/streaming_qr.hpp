@@ -12,6 +12,14 @@
 
 namespace ctgrad::detail {
 
+/// √(a² + b²): std::hypot's care against overflow costs more than the rest of a rotation, so it
+/// is kept for entries whose squares would leave double's range.
+inline double rotation_norm(double a, double b) noexcept {
+    const double big = std::max(std::abs(a), std::abs(b));
+    if (big > 1e150 || big < 1e-150) return std::hypot(a, b);
+    return std::sqrt(a * a + b * b);
+}
+
 /// R of [J | r] for N parameters: rows of N Jacobian entries and a residual.
 template <std::size_t N>
 class streaming_qr {
@@ -27,8 +35,7 @@ public:
             const double b = row[k];
             if (b == 0) continue;
             const double a = m_r[k][k];
-            // hypot, so that neither huge nor tiny entries overflow or underflow.
-            const double h = std::hypot(a, b);
+            const double h = rotation_norm(a, b);
             const double c = a / h, s = b / h;
             m_r[k][k] = h;
             for (std::size_t j = k + 1; j < columns; ++j) {
@@ -80,7 +87,7 @@ damped_step<N> solve_damped(const streaming_qr<N>& qr, const std::array<double, 
             const double b = row[k];
             if (b == 0) continue;
             const double a = s[k][k];
-            const double h = std::hypot(a, b);
+            const double h = rotation_norm(a, b);
             const double c = a / h, t = b / h;
             s[k][k] = h;
             for (std::size_t i = k + 1; i < N; ++i) {
