@@ -9,6 +9,7 @@
 #include "ctgrad/data/csv.hpp"
 #include "ctgrad/data/dataset.hpp"
 #include "ctgrad/data/loader.hpp"
+#include "ctgrad/data/nist.hpp"
 #include "ctgrad/data/npy.hpp"
 #include "ctgrad/data/random.hpp"
 #include "ctgrad/data/synthetic.hpp"
