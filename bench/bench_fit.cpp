@@ -8,7 +8,7 @@
 //                validation loss as the mean of its batches' means
 // Each pass starts from the same initial parameters (w ~ N(0, 0.01), b = 0). Counter
 // vs_hand: the hand loop's time over this benchmark's, both measured in this process as the
-// best of several std::chrono samples taken before the benchmarks run (DESIGN §9).
+// best of several std::chrono samples taken before the benchmarks run (docs/design.md, "Measuring").
 //
 // Before timing, both versions train once from the same data and orders and must reach the
 // same parameters (1e-9 relative); a mismatch aborts with a message.

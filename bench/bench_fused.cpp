@@ -48,7 +48,7 @@
 //                 lane group loaded across two lines cost 40-60% (README, The fused kernel)
 // The reference times (probe, hand loop, ctgrad_value) are measured once per (d, m, T) when
 // that configuration is first set up, with std::chrono, as the best of several samples, in
-// this same process (DESIGN §9): probe_frac and vs_hand compare a mean (the benchmark) with
+// this same process (docs/design.md, "Measuring"): probe_frac and vs_hand compare a mean (the benchmark) with
 // a best (the reference), so they lean slightly against the benchmarked variant.
 // grad_over_value compares two bests instead: a mean over a best inflated it by up to a
 // quarter in the caches (d = 2, m = 4096: 2.9 against 2.3 best over best).

@@ -33,7 +33,7 @@
 //   grad_over_hand_value ctgrad's value+grad time over the best hand-written value's
 //   vs_best_hand_grad   this row's time over the best hand-written gradient's
 // The times behind the ratios are measured in this process before the benchmarks run, all
-// variants of one N interleaved sample by sample, each the best of its samples (DESIGN §9):
+// variants of one N interleaved sample by sample, each the best of its samples (docs/design.md, "Measuring"):
 // on a shared machine a load spike then hits every variant, not one.
 //
 // Before anything is timed, ctgrad's value and gradient and every hand-written version's

@@ -1,6 +1,6 @@
 // CSV datasets: what the parser accepts (quotes, CRLF, spaces, a byte order mark, no final
 // newline), the split and standardisation, training on the result, and one test per error
-// the README's table lists, with the exact message.
+// the table in docs/data.md lists, with the exact message.
 #define BOOST_TEST_MODULE ctgrad_csv
 #define BOOST_TEST_DYN_LINK
 #include <boost/test/unit_test.hpp>
@@ -228,7 +228,7 @@ BOOST_AUTO_TEST_CASE(a_csv_dataset_trains) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-// One test per row of the README's error table.
+// One test per row of the error table in docs/data.md.
 BOOST_AUTO_TEST_SUITE(errors)
 
 BOOST_AUTO_TEST_CASE(missing_file) {

@@ -1,5 +1,5 @@
 // .npy datasets: files written here byte by byte (no NumPy needed), read back; and one test
-// per error the README's table lists for .npy files, with the exact message.
+// per error the table in docs/data.md lists for .npy files, with the exact message.
 #define BOOST_TEST_MODULE ctgrad_npy
 #define BOOST_TEST_DYN_LINK
 #include <boost/test/unit_test.hpp>
@@ -135,7 +135,7 @@ BOOST_AUTO_TEST_CASE(reads_a_file) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-// One test per row of the README's error table.
+// One test per row of the error table in docs/data.md.
 BOOST_AUTO_TEST_SUITE(errors)
 
 BOOST_AUTO_TEST_CASE(missing_file) {

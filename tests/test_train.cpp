@@ -1,5 +1,5 @@
 // Training: sgd, clipping by global norm (against hand computations), the trainer on the
-// book's workload (the accuracy table of DESIGN.md §1 over 20 seeds), on a second model
+// book's workload (the accuracy table of docs/design.md, "The d2l reference" over 20 seeds), on a second model
 // written by hand, divergence, determinism, and the callbacks.
 #define BOOST_TEST_MODULE ctgrad_train
 #define BOOST_TEST_DYN_LINK
@@ -134,7 +134,7 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(the_books_workload)
 
-// DESIGN.md §1, over 100 seeds: after 3 epochs max |Δw| 0.26, max |Δb| 0.29, val loss about
+// docs/design.md, "The d2l reference", over 100 seeds: after 3 epochs max |Δw| 0.26, max |Δb| 0.29, val loss about
 // 5e-2; after 5 epochs 0.047 / 0.044; after 10 epochs 0.001 / 0.0016, val loss <= 5.6e-5.
 // The bounds: < 0.35 and < 0.1 after 3 epochs, < 0.005 and < 1e-4 after 10.
 // Measured here over the same 100 seeds: 0.263 / 0.277 / 0.086 (3 epochs), 0.048 / 0.046

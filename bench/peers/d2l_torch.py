@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """PyTorch peer of ctgrad's d2l example: "Linear Regression Implementation from Scratch".
 
-The chapter's algorithm written the way the book writes it with torch (DESIGN.md section 1):
+The chapter's algorithm written the way the book writes it with torch (docs/design.md, "The d2l reference"):
   data   X ~ N(0, 1) of shape (2000, 2), y = X w + b + 0.01 N(0, 1) with w = [2, -3.4],
          b = 4.2; rows [0, 1000) train, [1000, 2000) validation
   model  w ~ N(0, 0.01) of shape (2, 1) and b = 0 of shape (1,), both requires_grad;
@@ -21,7 +21,7 @@ generated): creating the parameters, building both DataLoaders, 3 epochs of trai
 the validation loss after each epoch. Data generation and the final checks are outside.
 
 The last line printed is `PEER {json}`. Exit 1 if the fit is wrong (max |w error| or
-|b error| >= 0.3, the 3-epoch bound of DESIGN.md's table), 2 for bad arguments,
+|b error| >= 0.3, the 3-epoch bound of the table in docs/design.md), 2 for bad arguments,
 3 if torch cannot be imported.
 """
 import argparse
@@ -39,7 +39,7 @@ BATCH_SIZE = 32
 LR = 0.03
 SIGMA = 0.01
 EPOCHS = 3
-MAX_ERROR = 0.3  # DESIGN.md: over 100 seeds, 3 epochs reach max |dw| 0.26, max |db| 0.29
+MAX_ERROR = 0.3  # docs/design.md, "The d2l reference": over 100 seeds, 3 epochs reach max |dw| 0.26, max |db| 0.29
 
 
 def positive_int(text):

@@ -1,5 +1,5 @@
 // ctgrad/symbolic/rules_reductions.hpp: derivative rules of dot, sum and size, the nodes
-// where vectors become scalars (DESIGN.md §4).
+// where vectors become scalars (docs/design.md, "Expressions and derivatives").
 //
 // By a scalar s a reduction stays a reduction: d(sum(v), s) = sum(dv).
 // By a vector symbol w the result is the vector of partials by each w[i]: a reduction's
