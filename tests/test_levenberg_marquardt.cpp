@@ -11,6 +11,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <string>
 #include <vector>
@@ -42,6 +43,16 @@ double lre(double estimate, double certified) {
     return e == 0 ? 11.0 : std::min(11.0, std::max(0.0, -std::log10(e)));
 }
 
+/// m rows of n Jacobian entries and a residual, drawn from N(0, 1).
+template <std::size_t n>
+std::vector<std::array<double, n + 1>> random_rows(std::size_t m, std::uint64_t seed) {
+    data::random_engine random(seed);
+    std::vector<std::array<double, n + 1>> rows(m);
+    for (auto& row : rows)
+        for (auto& v : row) v = random.normal();
+    return rows;
+}
+
 bool message_has(const std::exception& e, const std::string& part) {
     BOOST_TEST_MESSAGE(e.what());
     return std::string(e.what()).find(part) != std::string::npos;
@@ -51,11 +62,8 @@ bool message_has(const std::exception& e, const std::string& part) {
 
 BOOST_AUTO_TEST_CASE(streaming_qr_gives_the_normal_equations_factor) {
     // RᵀR must equal [J | r]ᵀ[J | r], whatever order the rows come in.
-    data::random_engine random(7);
-    constexpr std::size_t n = 3, m = 50;
-    std::vector<std::array<double, n + 1>> rows(m);
-    for (auto& row : rows)
-        for (auto& v : row) v = random.normal();
+    constexpr std::size_t n = 3;
+    const auto rows = random_rows<n>(50, 7);
     ctgrad::detail::streaming_qr<n> qr;
     for (const auto& row : rows) qr.add_row(row);
     for (std::size_t i = 0; i <= n; ++i)
@@ -71,11 +79,8 @@ BOOST_AUTO_TEST_CASE(streaming_qr_gives_the_normal_equations_factor) {
 
 BOOST_AUTO_TEST_CASE(damped_step_solves_the_regularised_normal_equations) {
     // (JᵀJ + λ D²) δ = -Jᵀr, checked against the normal equations written out.
-    data::random_engine random(11);
-    constexpr std::size_t n = 2, m = 20;
-    std::vector<std::array<double, n + 1>> rows(m);
-    for (auto& row : rows)
-        for (auto& v : row) v = random.normal();
+    constexpr std::size_t n = 2;
+    const auto rows = random_rows<n>(20, 11);
     ctgrad::detail::streaming_qr<n> qr;
     for (const auto& row : rows) qr.add_row(row);
     const std::array<double, n> scale = {2.0, 0.5};

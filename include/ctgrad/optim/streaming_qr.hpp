@@ -20,6 +20,25 @@ inline double rotation_norm(double a, double b) noexcept {
     return std::sqrt(a * a + b * b);
 }
 
+/// Rotates `row` into the upper-triangular rows of `tri`, from row `from` on, one Givens
+/// rotation per entry of `row` still to be zeroed.
+template <std::size_t Rows, std::size_t Columns>
+void rotate_into(std::array<std::array<double, Columns>, Rows>& tri, std::array<double, Columns> row, std::size_t from) noexcept {
+    for (std::size_t k = from; k < Rows; ++k) {
+        const double b = row[k];
+        if (b == 0) continue;
+        const double a = tri[k][k];
+        const double h = rotation_norm(a, b);
+        const double c = a / h, s = b / h;
+        tri[k][k] = h;
+        for (std::size_t j = k + 1; j < Columns; ++j) {
+            const double upper = tri[k][j];
+            tri[k][j] = c * upper + s * row[j];
+            row[j] = c * row[j] - s * upper;
+        }
+    }
+}
+
 /// R of [J | r] for N parameters: rows of N Jacobian entries and a residual.
 template <std::size_t N>
 class streaming_qr {
@@ -30,21 +49,7 @@ public:
     void clear() noexcept { m_r = {}; }
 
     /// Rotates one row (J_i, r_i) into R.
-    void add_row(row_type row) noexcept {
-        for (std::size_t k = 0; k < columns; ++k) {
-            const double b = row[k];
-            if (b == 0) continue;
-            const double a = m_r[k][k];
-            const double h = rotation_norm(a, b);
-            const double c = a / h, s = b / h;
-            m_r[k][k] = h;
-            for (std::size_t j = k + 1; j < columns; ++j) {
-                const double rk = m_r[k][j];
-                m_r[k][j] = c * rk + s * row[j];
-                row[j] = c * row[j] - s * rk;
-            }
-        }
-    }
+    void add_row(const row_type& row) noexcept { rotate_into(m_r, row, 0); }
 
     /// R's entry (i, j), j >= i: the leading N x N block is J's triangular factor, the last
     /// column holds z = Qᵀr, and R(N, N)² is what no step can remove from |r|².
@@ -71,38 +76,19 @@ struct damped_step {
 
 template <std::size_t N>
 damped_step<N> solve_damped(const streaming_qr<N>& qr, const std::array<double, N>& scale, double lambda) {
-    std::array<std::array<double, N>, N> s{};
-    std::array<double, N> rhs{};
-    for (std::size_t i = 0; i < N; ++i) {
-        for (std::size_t j = i; j < N; ++j) s[i][j] = qr(i, j);
-        rhs[i] = qr(i, N);
-    }
+    // [R_J | z], J's factor and Qᵀr, into which each damping row (√λ D_j e_j, 0) is rotated.
+    std::array<std::array<double, N + 1>, N> s{};
+    for (std::size_t i = 0; i < N; ++i)
+        for (std::size_t j = i; j <= N; ++j) s[i][j] = qr(i, j);
     const double root = std::sqrt(lambda);
     for (std::size_t j = 0; j < N; ++j) {
-        // The damping row for parameter j: zero except root * D_j at column j, and rhs 0.
-        std::array<double, N> row{};
-        double row_rhs = 0;
+        std::array<double, N + 1> row{};
         row[j] = root * scale[j];
-        for (std::size_t k = j; k < N; ++k) {
-            const double b = row[k];
-            if (b == 0) continue;
-            const double a = s[k][k];
-            const double h = rotation_norm(a, b);
-            const double c = a / h, t = b / h;
-            s[k][k] = h;
-            for (std::size_t i = k + 1; i < N; ++i) {
-                const double sk = s[k][i];
-                s[k][i] = c * sk + t * row[i];
-                row[i] = c * row[i] - t * sk;
-            }
-            const double rk = rhs[k];
-            rhs[k] = c * rk + t * row_rhs;
-            row_rhs = c * row_rhs - t * rk;
-        }
+        rotate_into(s, row, j);
     }
     damped_step<N> out;
     for (std::size_t k = N; k-- > 0;) {
-        double v = -rhs[k];
+        double v = -s[k][N];
         for (std::size_t j = k + 1; j < N; ++j) v -= s[k][j] * out.step[j];
         out.step[k] = s[k][k] != 0 ? v / s[k][k] : 0.0;
     }
