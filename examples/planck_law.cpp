@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
     // first term written for lambda in µm (2 h c^2 / (1 µm)^5 / B_ref = peak^5 (exp(c2 / peak) - 1)).
     const double peak = wien_b / t_unit;
     const double log_scale = 5 * std::log(peak) + std::log(std::expm1(c2 / peak));
-    const auto log_radiance = log_scale - 5_c * ctgrad::log(lambda) - ctgrad::log(ctgrad::exp(c2 / (lambda * t)) - 1_c);
+    const auto log_radiance = log_scale - 5_c * ctgrad::log(lambda) - ctgrad::log(ctgrad::expm1(c2 / (lambda * t)));
 
     const double true_t = 5800.0 / t_unit, start_t = 1.0;
     constexpr std::size_t n = 300;

@@ -102,6 +102,13 @@ static_assert(same_type(ctgrad::d(ctgrad::pow<-3>(a), a), ctgrad::c<-3> * ctgrad
 static_assert(same_type(ctgrad::d(ctgrad::abs(a), a), ctgrad::sign(a)));
 static_assert(same_type(ctgrad::d(ctgrad::sign(a), a), 0_c));
 static_assert(same_type(ctgrad::d(ctgrad::tanh(a), a), 1_c - ctgrad::square(ctgrad::tanh(a))));
+static_assert(same_type(ctgrad::d(ctgrad::atan(a), a), 1_c / (1_c + ctgrad::square(a))));
+static_assert(same_type(ctgrad::d(ctgrad::log1p(a), a), 1_c / (1_c + a)));
+static_assert(same_type(ctgrad::d(ctgrad::expm1(a), a), ctgrad::exp(a)));
+static_assert(same_type(ctgrad::d(ctgrad::pow(a, b), a), b * ctgrad::pow(a, b - 1_c)));
+static_assert(same_type(ctgrad::d(ctgrad::pow(a, b), b), ctgrad::pow(a, b) * ctgrad::log(a)));
+// An integer constant exponent is the integer pow<N>.
+static_assert(same_type(ctgrad::pow(a, 3_c), ctgrad::pow<3>(a)));
 static_assert(same_type(ctgrad::d(ctgrad::sigmoid(a), a), ctgrad::sigmoid(a) * (1_c - ctgrad::sigmoid(a))));
 static_assert(same_type(ctgrad::d(ctgrad::max(a, b), a), ctgrad::select(a >= b, 1_c, 0_c)));
 static_assert(same_type(ctgrad::d(ctgrad::min(a, b), b), ctgrad::select(a <= b, 0_c, 1_c)));

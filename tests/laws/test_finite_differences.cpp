@@ -111,6 +111,26 @@ BOOST_AUTO_TEST_CASE(op_tanh) {
     check_scalar_law("tanh", ctgrad::tanh(a * p + 0.5 * a), box(-2, 2, -2, 2));
 }
 
+BOOST_AUTO_TEST_CASE(op_atan) {
+    check_scalar_law("atan", ctgrad::atan(a * p + 0.5 * a), box(-2, 2, -2, 2));
+}
+
+BOOST_AUTO_TEST_CASE(op_log1p) {
+    // a * a + p > -1 on this box, where log1p is defined.
+    check_scalar_law("log1p", ctgrad::log1p(a * a + p), box(-2, 2, -0.8, 3));
+}
+
+BOOST_AUTO_TEST_CASE(op_expm1) {
+    check_scalar_law("expm1", ctgrad::expm1(a * p - p * p), box(-2, 2, -2, 2));
+}
+
+BOOST_AUTO_TEST_CASE(op_real_pow) {
+    // The base a * a + p stays positive on this box, where pow(a, b) and log(a) are defined.
+    check_scalar_law("pow(a, b)", ctgrad::pow(a * a + p, a * p - 0.5 * a), box(-1.5, 1.5, 0.2, 2));
+    check_scalar_law("pow(a, 1.5)", ctgrad::pow(a * a + p, 1.5), box(-1.5, 1.5, 0.2, 2));
+    check_scalar_law("pow(2, b)", ctgrad::pow(2.0, a * p), box(-1.5, 1.5, -1.5, 1.5));
+}
+
 BOOST_AUTO_TEST_CASE(op_sigmoid) {
     // The argument spans [-10, 10]: both branches of the overflow-safe evaluation.
     check_scalar_law("sigmoid", ctgrad::sigmoid(2_c * a * p - p), box(-2, 2, -2, 2));

@@ -139,6 +139,12 @@ BOOST_AUTO_TEST_CASE(trigonometric_and_tanh) {
     check_law("trig", a * ctgrad::sum(ctgrad::tanh(x * w + b)) + ctgrad::sin(b * y) * ctgrad::cos(a + y));
 }
 
+BOOST_AUTO_TEST_CASE(atan_log1p_expm1_real_pow) {
+    // y and a lie in [0.5, 2] and b in [0.25, 1]: positive bases and log1p arguments above -1.
+    check_law("atan_log1p_expm1_pow", a * ctgrad::sum(ctgrad::atan(x * w + b)) + ctgrad::log1p(y * b - 0.5 * b) +
+                                          ctgrad::expm1(-(a * y)) + ctgrad::pow(y, a) * b + ctgrad::pow(y + b, 1.5));
+}
+
 BOOST_AUTO_TEST_CASE(sqrt_pow_min_max) {
     check_law("sqrt_pow_min_max", ctgrad::sqrt(ctgrad::square(ctgrad::dot(x, w) - y) + 1_c) + ctgrad::pow<-2>(a + 3_c) +
                                       ctgrad::pow<3>(b) * y + ctgrad::max(b, y) - ctgrad::min(a, y));

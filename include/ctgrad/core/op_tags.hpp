@@ -114,6 +114,18 @@ struct tanh_tag : detail::call_op {
     static constexpr std::string_view name = "tanh";
     template <class T> static T apply(T a) { return std::tanh(a); }
 };
+struct atan_tag : detail::call_op {
+    static constexpr std::string_view name = "atan";
+    template <class T> static T apply(T a) { return std::atan(a); }
+};
+struct log1p_tag : detail::call_op {
+    static constexpr std::string_view name = "log1p";
+    template <class T> static T apply(T a) { return std::log1p(a); }
+};
+struct expm1_tag : detail::call_op {
+    static constexpr std::string_view name = "expm1";
+    template <class T> static T apply(T a) { return std::expm1(a); }
+};
 struct sigmoid_tag : detail::call_op {
     static constexpr std::string_view name = "sigmoid";
     // Written so that neither branch overflows: exp only ever sees a non-positive argument.
@@ -132,6 +144,12 @@ struct min_tag : detail::call_op {
 struct max_tag : detail::call_op {
     static constexpr std::string_view name = "max";
     template <class T> static constexpr T apply(T a, T b) { return a < b ? b : a; }
+};
+
+/// pow(a, b) with a real exponent expression b, defined for a > 0.
+struct real_pow_tag : detail::call_op {
+    static constexpr std::string_view name = "pow";
+    template <class T> static T apply(T a, T b) { return std::pow(a, b); }
 };
 
 // Comparisons give a condition, usable only as the first argument of select: a bool for

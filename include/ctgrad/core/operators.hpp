@@ -81,6 +81,12 @@ template <expression A> constexpr auto sin(const A& a) { detail::require_arithme
 template <expression A> constexpr auto cos(const A& a) { detail::require_arithmetic_operand<A>(); return detail::make_unary<cos_tag>(a); }
 /// d(tanh(a)) = (1 - square(tanh(a))) * da
 template <expression A> constexpr auto tanh(const A& a) { detail::require_arithmetic_operand<A>(); return detail::make_unary<tanh_tag>(a); }
+/// d(atan(a)) = da / (1 + square(a))
+template <expression A> constexpr auto atan(const A& a) { detail::require_arithmetic_operand<A>(); return detail::make_unary<atan_tag>(a); }
+/// d(log1p(a)) = da / (1 + a)
+template <expression A> constexpr auto log1p(const A& a) { detail::require_arithmetic_operand<A>(); return detail::make_unary<log1p_tag>(a); }
+/// d(expm1(a)) = exp(a) * da
+template <expression A> constexpr auto expm1(const A& a) { detail::require_arithmetic_operand<A>(); return detail::make_unary<expm1_tag>(a); }
 /// d(sigmoid(a)) = sigmoid(a) * (1 - sigmoid(a)) * da
 template <expression A> constexpr auto sigmoid(const A& a) { detail::require_arithmetic_operand<A>(); return detail::make_unary<sigmoid_tag>(a); }
 
@@ -96,6 +102,13 @@ template <class A, class B> requires detail::operand_pair<A, B>
 constexpr auto max(const A& a, const B& b) {
     detail::require_arithmetic_operand<A>(); detail::require_arithmetic_operand<B>();
     return detail::make_extremum<max_tag>(detail::as_expression(a), detail::as_expression(b));
+}
+
+/// pow(a, b) for a > 0 and a real exponent b: d = b * pow(a, b - 1) * da + pow(a, b) * log(a) * db
+template <class A, class B> requires detail::operand_pair<A, B>
+constexpr auto pow(const A& a, const B& b) {
+    detail::require_arithmetic_operand<A>(); detail::require_arithmetic_operand<B>();
+    return detail::make_real_pow(detail::as_expression(a), detail::as_expression(b));
 }
 
 // ---- comparisons and select ----

@@ -168,6 +168,10 @@ auto apply(const V&... v) {
     else if constexpr (std::is_same_v<Tag, sin_tag>) return xsimd::sin(v...);
     else if constexpr (std::is_same_v<Tag, cos_tag>) return xsimd::cos(v...);
     else if constexpr (std::is_same_v<Tag, tanh_tag>) return xsimd::tanh(v...);
+    else if constexpr (std::is_same_v<Tag, atan_tag>) return xsimd::atan(v...);
+    else if constexpr (std::is_same_v<Tag, log1p_tag>) return xsimd::log1p(v...);
+    else if constexpr (std::is_same_v<Tag, expm1_tag>) return xsimd::expm1(v...);
+    else if constexpr (std::is_same_v<Tag, real_pow_tag>) return xsimd::pow(v...);
     else if constexpr (std::is_same_v<Tag, min_tag>) return xsimd::min(v...);
     else if constexpr (std::is_same_v<Tag, max_tag>) return xsimd::max(v...);
     else if constexpr (std::is_same_v<Tag, select_tag>) return select(v...);

@@ -146,6 +146,7 @@ constexpr auto rebuild(const Cs&... cs) {
     else if constexpr (std::is_same_v<Tag, square_tag>) return make_square(cs...);
     else if constexpr (requires { Tag::exponent; }) return make_pow<Tag::exponent>(cs...);
     else if constexpr (std::is_same_v<Tag, min_tag> || std::is_same_v<Tag, max_tag>) return make_extremum<Tag>(cs...);
+    else if constexpr (std::is_same_v<Tag, real_pow_tag>) return make_real_pow(cs...);
     else if constexpr (Tag::is_comparison) return make_comparison<Tag>(cs...);
     else if constexpr (std::is_same_v<Tag, select_tag>) return make_select(cs...);
     else if constexpr (std::is_same_v<Tag, dot_tag>) return make_dot(cs...);

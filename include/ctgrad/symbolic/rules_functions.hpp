@@ -1,5 +1,5 @@
 // ctgrad/symbolic/rules_functions.hpp: derivative rules of exp, log, sqrt, abs, sign, sin,
-// cos, tanh, sigmoid, min, max and select.
+// cos, tanh, atan, log1p, expm1, sigmoid, pow(a, b), min, max and select.
 #ifndef CTGRAD_SYMBOLIC_RULES_FUNCTIONS_HPP
 #define CTGRAD_SYMBOLIC_RULES_FUNCTIONS_HPP
 
@@ -46,6 +46,30 @@ constexpr auto derive(const node<cos_tag, A>& e, const S& s) {
 template <class A, class S>
 constexpr auto derive(const node<tanh_tag, A>& e, const S& s) {
     return make_mul(make_sub(one_t{}, make_square(e)), derive_any(child<0>(e), s));
+}
+
+template <class A, class S>
+constexpr auto derive(const node<atan_tag, A>& e, const S& s) {
+    return make_div(derive_any(child<0>(e), s), make_add(one_t{}, make_square(child<0>(e))));
+}
+
+template <class A, class S>
+constexpr auto derive(const node<log1p_tag, A>& e, const S& s) {
+    return make_div(derive_any(child<0>(e), s), make_add(one_t{}, child<0>(e)));
+}
+
+template <class A, class S>
+constexpr auto derive(const node<expm1_tag, A>& e, const S& s) {
+    return make_mul(make_unary<exp_tag>(child<0>(e)), derive_any(child<0>(e), s));
+}
+
+// b * pow(a, b - 1) rather than pow(a, b) * b / a, so the base term stays finite at a = 0.
+template <class A, class B, class S>
+constexpr auto derive(const node<real_pow_tag, A, B>& e, const S& s) {
+    const auto& a = child<0>(e);
+    const auto& b = child<1>(e);
+    return make_add(make_mul(make_mul(b, make_real_pow(a, make_sub(b, one_t{}))), derive_any(a, s)),
+                    make_mul(make_mul(e, make_unary<log_tag>(a)), derive_any(b, s)));
 }
 
 template <class A, class S>

@@ -168,6 +168,8 @@ constexpr auto make_unary(const A& a) {
     else if constexpr (std::is_same_v<Tag, sign_tag> && is_constant_v<A>)
         return constant<(A::numerator > 0) - (A::numerator < 0), 1>{};
     else if constexpr (at_zero && (std::is_same_v<Tag, sin_tag> || std::is_same_v<Tag, tanh_tag> ||
+                                   std::is_same_v<Tag, atan_tag> || std::is_same_v<Tag, log1p_tag> ||
+                                   std::is_same_v<Tag, expm1_tag> ||
                                    std::is_same_v<Tag, sqrt_tag>))
         return zero_t{};
     else if constexpr (at_zero && (std::is_same_v<Tag, exp_tag> || std::is_same_v<Tag, cos_tag>)) return one_t{};
@@ -175,6 +177,17 @@ constexpr auto make_unary(const A& a) {
     else if constexpr (at_one && std::is_same_v<Tag, log_tag>) return zero_t{};
     else if constexpr (at_one && std::is_same_v<Tag, sqrt_tag>) return one_t{};
     else return make_node<Tag>(a);
+}
+
+/// pow(a, b) with a real exponent; an integer constant exponent becomes pow<N>, which folds further.
+template <class A, class B>
+constexpr auto make_real_pow(const A& a, const B& b) {
+    if constexpr (is_constant_v<B>) {
+        if constexpr (B::denominator == 1) return make_pow<static_cast<int>(B::numerator)>(a);
+        else return make_node<real_pow_tag>(a, b);
+    } else {
+        return make_node<real_pow_tag>(a, b);
+    }
 }
 
 /// min and max of two arguments.
