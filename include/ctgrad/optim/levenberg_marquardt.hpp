@@ -234,9 +234,7 @@ public:
                                                                  std::to_string(iteration) + " (" + detail::describe_parameters(params) +
                                                                  "); start elsewhere, or rescale the parameter");
                     scale[j] = std::max(scale[j], norm);
-                    double g = 0;
-                    for (std::size_t i = 0; i <= j; ++i) g += qr(i, j) * qr(i, n);
-                    gradient[j] = g;
+                    gradient[j] = qr.gradient(j);
                 }
             };
             update_scale_and_gradient(0);
@@ -275,9 +273,7 @@ public:
                     result.termination = least_squares_termination::zero_residual;
                     break;
                 }
-                const double residual_norm = std::sqrt(2 * result.cost);
-                double cosine = 0;
-                for (std::size_t j = 0; j < n; ++j) cosine = std::max(cosine, std::abs(gradient[j]) / (qr.column_norm(j) * residual_norm));
+                const double cosine = qr.largest_cosine(std::sqrt(2 * result.cost));
                 if (cosine <= m_options.gradient_tolerance) {
                     result.termination = least_squares_termination::gradient_tolerance;
                     break;
@@ -311,15 +307,8 @@ public:
                     // Near a large-residual minimum the cost is flat to double precision long
                     // before the parameters are: there the gradient, linear in the error, decides.
                     const auto kept = qr;
-                    const double before = cosine;
                     factor_at(trial);
-                    double after = 0;
-                    for (std::size_t j = 0; j < n; ++j) {
-                        double g = 0;
-                        for (std::size_t i = 0; i <= j; ++i) g += qr(i, j) * qr(i, n);
-                        after = std::max(after, std::abs(g) / (qr.column_norm(j) * std::sqrt(2 * trial_cost)));
-                    }
-                    accepted = after < before;
+                    accepted = qr.largest_cosine(std::sqrt(2 * trial_cost)) < cosine;
                     factored = accepted;
                     if (!accepted) qr = kept;
                 }

@@ -62,6 +62,20 @@ public:
         return std::sqrt(s);
     }
 
+    /// (Jᵀr)_j = Σᵢ R(i, j) z_i: Qᵀ keeps inner products.
+    [[nodiscard]] double gradient(std::size_t j) const noexcept {
+        double g = 0;
+        for (std::size_t i = 0; i <= j; ++i) g += m_r[i][j] * m_r[i][N];
+        return g;
+    }
+
+    /// max_j |J_jᵀr| / (|J_j| |r|): how far r is from orthogonal to every column of J.
+    [[nodiscard]] double largest_cosine(double residual_norm) const noexcept {
+        double out = 0;
+        for (std::size_t j = 0; j < N; ++j) out = std::max(out, std::abs(gradient(j)) / (column_norm(j) * residual_norm));
+        return out;
+    }
+
 private:
     std::array<row_type, columns> m_r{};
 };
