@@ -140,7 +140,7 @@ BOOST_AUTO_TEST_CASE(a_large_batch_gives_the_same_sums_on_any_number_of_threads)
     // d = 2: 4-group blocks without prefetch; d = 12: prefetching 4-group blocks, lane-wise
     // gradient sums; d = 24: wide blocks. Offset 3 starts the batch off the SIMD width.
 #if defined(CTGRAD_TEST_SANITIZED)
-    // Unoptimised under a sanitizer each 32 MiB batch takes seconds: each block kind once.
+    // Under a sanitizer each 32 MiB batch takes seconds: each block kind once.
     check_same_on_any_number_of_threads<double>(2, 0);
     check_same_on_any_number_of_threads<float>(12, 3);
     check_same_on_any_number_of_threads<double>(24, 3);

@@ -108,21 +108,14 @@ bool wants_wide_blocks(std::size_t features, std::size_t examples) {
 
 /// The fewest bytes the reductions of a call read for blocks that do not prefetch to be wide
 /// as well: beyond L2 (1 MiB per core here) the rows come from L3, which serves runs of 8 lines
-/// better than runs of 4, as memory does (bench_regression's hand-written blocks of 8 against 4
-/// show it too). Measured 2026-11-27 (three alternated runs each, double, wide against 4-group
-/// blocks): ADBenchmark's N = 500 (m = 1000, 4 MB) value+grad 74-75 against 80-83 us (the best
-/// hand-written gradient, two passes over whole rows, 77.5), its value 39-40 against 42. At
-/// 1.2 MB (N = 150) wide blocks were slower (22-24 against 20-21 us), hence 2 MiB; and in L2 at
-/// d = 16 (bench_fused m = 4096: 6.9-7.3 against 6.1-6.5 us). Fewer features than the wide blocks
-/// that prefetch start at (wide_min_features) were not measured from L3.
+/// better than runs of 4, as memory does; below 2 MiB wide blocks measured slower
+/// (docs/performance.md, Why the kernel's constants).
 inline constexpr std::size_t wide_cached_min_bytes = std::size_t(2) << 20;
 
 /// Whether blocks that do not prefetch are wide: enough features, rows read from beyond L2,
 /// and at least four wide blocks' worth of examples. Unlike wants_wide_blocks this sets no
 /// bound from L2: past 2048 features (double) a wide block no longer fits L2, but neither
-/// wide nor 4-group blocks measured faster there (2026-11-27, value+grad, d = 2560 to 6144,
-/// 7.7 to 14.1 MiB, double and float, three alternated runs each: medians within 6%, as far
-/// apart as two builds that run the same blocks).
+/// wide nor 4-group blocks measured faster there.
 template <class V>
 bool wants_wide_cached_blocks(std::size_t features, std::size_t bytes, std::size_t examples) {
     return features >= wide_min_features && bytes >= wide_cached_min_bytes &&

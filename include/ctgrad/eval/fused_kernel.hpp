@@ -326,11 +326,8 @@ private:
     std::array<std::array<V, K>, Entries::size> m_memo;
 };
 
-/// How far ahead, in blocks, the reductions ask for rows. The next block is the best of those
-/// measured (2026-11-27, value+grad, double, 128 MB of X, m not a power of two): against 2
-/// blocks, d = 8 3.4 against 4.2 ms, d = 16 4.0 against 4.7, d = 1024 4.8 against 5.2, d = 32
-/// to 128 equal. Asking further ahead, or for several blocks at once every few blocks, or
-/// into L2 only (prefetcht1, prefetcht2) was slower.
+/// How far ahead, in blocks, the reductions ask for rows: the next block was the best of the
+/// distances and hints measured (docs/performance.md, Why the kernel's constants).
 inline constexpr std::size_t prefetch_blocks = 1;
 /// The fewest features for which reductions prefetch: with fewer rows the hardware's own
 /// stream prefetcher keeps up (d = 2 reaches the probe without) and the hints only cost.
@@ -487,14 +484,8 @@ bool rows_collide(const Inputs& in) {
 }
 
 /// Whether copying the rows of the inputs in Packed pays in blocks that do not prefetch: only
-/// when a block's rows collide in the cache (in the caches, double, value+grad at d = 128:
-/// m = 4096 70 against 82 us, m = 2048 35 against 37-41 us). Where they do not collide the
-/// copy cost 15% (d = 128, m = 10^6: 0.72 of the probe against 0.85). Blocks that prefetch
-/// never copy: it gained 50% at d = 128, m = 2^18 when the prefetch ran two blocks ahead and
-/// the gradient's lanes were summed per block (0.73 against 0.49), but since 2026-11-27 it
-/// costs there (double: d = 16, m = 2^21 14.8-15.1 against 12.8-13.2 ms; d = 128, m = 2^18
-/// 14.1-14.2 against 11.9-12.1; d = 1024, m = 2^15 15.3-15.6 against 13.3-13.7; m = 4096,
-/// 32 MiB, 1.8-1.9 against 1.5-1.6 ms; float d = 128, m = 2^20 28.3 against 23.5-24.0).
+/// when a block's rows collide in the cache; elsewhere the copy costs, and blocks that
+/// prefetch never copy (docs/performance.md, Why the kernel's constants).
 template <class V, std::size_t K, class Packed, class Inputs>
 bool packing_pays(const Inputs& in) {
     return rows_collide<V, K, Packed>(in);

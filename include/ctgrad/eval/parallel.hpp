@@ -1,8 +1,7 @@
 // ctgrad/eval/parallel.hpp: how many threads a fused pass over a large batch may use, and the
 // pool of threads that runs its chunks.
 //
-// One core cannot take all of this machine's memory bandwidth: a plain sum over 1 GiB read
-// 38 GB/s on one core and, at times, 77 GB/s on two (2026-11-27). A pass over a large batch is split into
+// One core cannot take all of the memory bandwidth (docs/performance.md, On several threads). A pass over a large batch is split into
 // chunks (fused.hpp) that the calling thread and the pool's threads take in turn; a chunk's sums
 // are kept apart and added in chunk order, so the result does not depend on how many threads
 // ran or which took which chunk.
