@@ -1,5 +1,6 @@
 // Levenberg–Marquardt (optim/levenberg_marquardt.hpp): the streaming QR against the normal
-// equations, NIST's Misra1a fitted from both starts to its certified values and standard
+// equations, blocks of rows and merged factors against rows one at a time, the same large fit
+// on any number of threads, NIST's Misra1a fitted from both starts to its certified values and standard
 // deviations, an exact fit, the callback, and the errors for bad options, a residual not
 // finite at the start, a parameter the data do not determine and an empty batch.
 #define BOOST_TEST_MODULE ctgrad_levenberg_marquardt
@@ -77,6 +78,59 @@ BOOST_AUTO_TEST_CASE(streaming_qr_gives_the_normal_equations_factor) {
         for (std::size_t j = 0; j < i; ++j) BOOST_TEST(qr(i, j) == 0.0);
 }
 
+/// R's entries from rows added one at a time (rotations) and from the same rows added in
+/// blocks (reflections), in the blocks' sizes given.
+template <std::size_t n>
+void require_blocks_give_the_rotations_factor(const std::vector<std::array<double, n + 1>>& rows,
+                                              const std::vector<std::size_t>& blocks, double tolerance) {
+    ctgrad::detail::streaming_qr<n> rotated, reflected;
+    for (const auto& row : rows) rotated.add_row(row);
+    std::size_t first = 0;
+    for (const std::size_t count : blocks) {
+        std::vector<std::vector<double>> storage(n + 1, std::vector<double>(count));
+        std::array<double*, n + 1> columns{};
+        for (std::size_t j = 0; j <= n; ++j) {
+            for (std::size_t i = 0; i < count; ++i) storage[j][i] = rows[first + i][j];
+            columns[j] = storage[j].data();
+        }
+        reflected.add_rows(columns, count);
+        first += count;
+    }
+    BOOST_REQUIRE(first == rows.size());
+    for (std::size_t i = 0; i <= n; ++i)
+        for (std::size_t j = i; j <= n; ++j) {
+            const double scale = std::abs(rotated(j, j)) + std::abs(rotated(i, j));
+            BOOST_TEST(std::abs(reflected(i, j) - rotated(i, j)) <= tolerance * scale, i << ", " << j);
+        }
+}
+
+BOOST_AUTO_TEST_CASE(blocks_of_rows_give_the_factor_that_single_rows_give) {
+    constexpr std::size_t n = 4;
+    // Blocks shorter and longer than a SIMD width, an empty one, a single row.
+    require_blocks_give_the_rotations_factor<n>(random_rows<n>(100, 3), {37, 0, 1, 50, 12}, 1e-13);
+    // A column of entries whose squares overflow double: the block falls back to rotations.
+    auto huge = random_rows<n>(40, 5);
+    for (auto& row : huge) row[2] *= 1e200;
+    require_blocks_give_the_rotations_factor<n>(huge, {40}, 1e-13);
+    // A column that is 0 in the block but not before.
+    auto gap = random_rows<n>(30, 9);
+    for (std::size_t i = 10; i < 30; ++i) gap[i][1] = 0;
+    require_blocks_give_the_rotations_factor<n>(gap, {10, 20}, 1e-13);
+}
+
+BOOST_AUTO_TEST_CASE(merged_factors_are_the_factor_of_all_rows) {
+    constexpr std::size_t n = 3;
+    const auto rows = random_rows<n>(60, 13);
+    ctgrad::detail::streaming_qr<n> all, first, second;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        all.add_row(rows[i]);
+        (i < 25 ? first : second).add_row(rows[i]);
+    }
+    first.merge(second);
+    for (std::size_t i = 0; i <= n; ++i)
+        for (std::size_t j = i; j <= n; ++j) BOOST_TEST(first(i, j) == all(i, j), boost::test_tools::tolerance(1e-12));
+}
+
 BOOST_AUTO_TEST_CASE(damped_step_solves_the_regularised_normal_equations) {
     // (JᵀJ + λ D²) δ = -Jᵀr, checked against the normal equations written out.
     constexpr std::size_t n = 2;
@@ -143,6 +197,33 @@ BOOST_AUTO_TEST_CASE(an_exact_fit_of_many_examples_stops_on_a_zero_or_tiny_resid
     BOOST_TEST(params[b2] == 0.7, boost::test_tools::tolerance(1e-10));
     BOOST_TEST(params[b3] == 0.25, boost::test_tools::tolerance(1e-10));
     BOOST_TEST(result.cost < 1e-20);
+}
+
+BOOST_AUTO_TEST_CASE(a_large_fit_is_the_same_on_any_number_of_threads) {
+    // 100003 examples: several pieces of the pass, which threads share, and a ragged last chunk.
+    constexpr std::size_t m = 100003;
+    data::random_engine random(17);
+    xt::xtensor<double, 1> xs = xt::linspace<double>(0.0, 800.0, m), ys = xs;
+    for (std::size_t i = 0; i < m; ++i) ys(i) = misra_b1 * (1 - std::exp(-misra_b2 * xs(i))) + 0.1 * random.normal();
+    const auto batch = ctgrad::make_batch(x = xs, y = ys);
+    const std::size_t threads = ctgrad::max_threads();
+    std::vector<std::array<double, 3>> fits;
+    for (const std::size_t t : {std::size_t(1), std::size_t(2), std::size_t(3)}) {
+        ctgrad::set_max_threads(t);
+        auto params = ctgrad::make_parameters(b1 = 250.0, b2 = 5e-4);
+        const auto result = ctgrad::levenberg_marquardt().minimize(misra_residual, params, batch);
+        BOOST_TEST(result.converged(), ctgrad::to_string(result.termination));
+        fits.push_back({params[b1], params[b2], result.cost});
+    }
+    ctgrad::set_max_threads(threads);
+    for (const auto& fit : fits) {
+        BOOST_TEST(fit[0] == fits[0][0]); // bit for bit
+        BOOST_TEST(fit[1] == fits[0][1]);
+        BOOST_TEST(fit[2] == fits[0][2]);
+    }
+    // The noise is small and the data many: the fit is close to the model's parameters.
+    BOOST_TEST(fits[0][0] == misra_b1, boost::test_tools::tolerance(1e-3));
+    BOOST_TEST(fits[0][1] == misra_b2, boost::test_tools::tolerance(1e-3));
 }
 
 BOOST_AUTO_TEST_CASE(the_callback_sees_every_step_and_the_costs_never_rise) {

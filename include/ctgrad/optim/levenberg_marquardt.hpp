@@ -1,14 +1,15 @@
 // ctgrad/optim/levenberg_marquardt.hpp: nonlinear least squares, min ½ Σᵢ rᵢ(θ)², by
 // Levenberg–Marquardt. The Jacobian row of example i is d(r, p) for every parameter p, derived
-// at compile time; each pass streams the batch in chunks through the fused kernel and rotates
-// the rows (J_i, r_i) into the triangular factor R of [J | r] (streaming_qr.hpp), so J is
-// never stored and the steps keep J's condition number rather than JᵀJ's (docs/least_squares.md).
+// at compile time; each point tried costs one fused pass over the batch that reduces r and J to
+// the triangular factor R of [J | r] (residual_pass.hpp), so J is never stored and the steps
+// keep J's condition number rather than JᵀJ's (docs/least_squares.md).
 #ifndef CTGRAD_OPTIM_LEVENBERG_MARQUARDT_HPP
 #define CTGRAD_OPTIM_LEVENBERG_MARQUARDT_HPP
 
 #include "ctgrad/error.hpp"
 #include "ctgrad/eval/fused.hpp"
 #include "ctgrad/optim/newton.hpp"
+#include "ctgrad/optim/residual_pass.hpp"
 #include "ctgrad/optim/streaming_qr.hpp"
 #include "ctgrad/symbolic/derivative.hpp"
 
@@ -107,46 +108,9 @@ private:
 
 namespace detail {
 
-/// Rows [start, start + count) of a batch, viewed in place.
-template <class T>
-feature_major_view<T> rows_of(const feature_major_view<T>& v, std::size_t start, std::size_t count) {
-    return {v.m_data + start, v.m_features, count, v.m_stride};
-}
-template <class T, class... S>
-batch_view<T, S...> rows_of(const batch_view<T, S...>& batch, std::size_t start, std::size_t count) {
-    return batch_view<T, S...>{rows_of(batch[S{}], start, count)...};
-}
-
-/// Examples per chunk: the chunk's residuals and Jacobian columns stay in L2.
-inline constexpr std::size_t least_squares_chunk = 2048;
-
-template <class Residual, class Params>
-struct residual_system;
-
-/// The residual and its derivative by each scalar parameter: the Jacobian's columns.
-template <class Residual, class T, class... P>
-struct residual_system<Residual, parameter_store<T, P...>> {
-    static constexpr std::size_t n = sizeof...(P);
-    using jacobian = std::tuple<decltype(d(std::declval<const Residual&>(), P{}))...>;
-
-    /// Which columns are the constant 0: a parameter the residual does not contain.
-    static constexpr std::array<bool, n> zero_column = {std::is_same_v<decltype(d(std::declval<const Residual&>(), P{})), zero_t>...};
-    static constexpr bool depends_on_some_parameter = !(std::is_same_v<decltype(d(std::declval<const Residual&>(), P{})), zero_t> && ...);
-
-    Residual residual;
-    jacobian columns;
-
-    explicit residual_system(const Residual& r) : residual(r), columns{d(r, P{})...} {}
-};
-
-/// ½ Σ r² of a chunk's residuals, in long double: the gain ratio compares costs that agree to
-/// many digits near the solution.
-template <class T>
-long double half_sum_of_squares(const xt::xtensor<T, 1>& r) {
-    long double s = 0;
-    for (std::size_t i = 0; i < r.size(); ++i) s += static_cast<long double>(r(i)) * static_cast<long double>(r(i));
-    return s / 2;
-}
+/// Whether d(r, p) is the constant 0 for every parameter p: a residual the solver cannot move.
+template <class Residual, class... P>
+inline constexpr bool depends_on_no_parameter_v = (std::is_same_v<decltype(d(std::declval<const Residual&>(), P{})), zero_t> && ...);
 
 } // namespace detail
 
@@ -177,48 +141,16 @@ public:
         detail::require_scalar_parameters<P...>();
         least_squares_result<n> result;
         if constexpr (detail::all_scalar_v<P...>) {
-            using system_type = detail::residual_system<Residual, store>;
-            static_assert(system_type::depends_on_some_parameter,
+            static_assert(!detail::depends_on_no_parameter_v<Residual, P...>,
                           "ctgrad::levenberg_marquardt::minimize: the residual contains none of the parameters in the store; "
                           "write it in terms of the params passed to make_parameters");
-            const system_type system(residual);
             result.examples = batch.examples();
             if (batch.examples() == 0)
                 throw invalid_argument("ctgrad::levenberg_marquardt::minimize: the batch has no examples; pass make_batch(...) of the data");
 
-            detail::streaming_qr<n> qr;
-            std::array<xt::xtensor<T, 1>, n + 1> chunk; // the chunk's residuals, then J's columns
-            auto cost_at = [&](const store& at) {
-                long double c = 0;
-                for (std::size_t start = 0; start < batch.examples(); start += detail::least_squares_chunk) {
-                    const auto rows = detail::rows_of(batch, start, std::min(detail::least_squares_chunk, batch.examples() - start));
-                    predict(system.residual, at, rows, chunk[0]);
-                    c += detail::half_sum_of_squares(chunk[0]);
-                }
-                return double(c);
-            };
-            auto factor_at = [&](const store& at) {
-                qr.clear();
-                long double c = 0;
-                for (std::size_t start = 0; start < batch.examples(); start += detail::least_squares_chunk) {
-                    const std::size_t count = std::min(detail::least_squares_chunk, batch.examples() - start);
-                    const auto rows = detail::rows_of(batch, start, count);
-                    predict(system.residual, at, rows, chunk[0]);
-                    c += detail::half_sum_of_squares(chunk[0]);
-                    [&]<std::size_t... K>(std::index_sequence<K...>) {
-                        ((system_type::zero_column[K] ? void() : predict(std::get<K>(system.columns), at, rows, chunk[K + 1])), ...);
-                    }(std::make_index_sequence<n>{});
-                    for (std::size_t i = 0; i < count; ++i) {
-                        typename detail::streaming_qr<n>::row_type row{};
-                        for (std::size_t k = 0; k < n; ++k) row[k] = system_type::zero_column[k] ? 0.0 : double(chunk[k + 1](i));
-                        row[n] = double(chunk[0](i));
-                        qr.add_row(row);
-                    }
-                }
-                return double(c);
-            };
-
-            result.cost = result.initial_cost = factor_at(params);
+            detail::residual_pass<Residual, store, batch_view<T, B...>> pass(residual, batch);
+            detail::streaming_qr<n> qr, trial_qr;
+            result.cost = result.initial_cost = pass.run(params, qr);
             if (!std::isfinite(result.cost))
                 throw least_squares_error(0, "ctgrad::levenberg_marquardt: the residual is not finite at the start (" +
                                                  detail::describe_parameters(params) +
@@ -298,31 +230,28 @@ public:
                     result.termination = least_squares_termination::parameter_tolerance;
                     break;
                 }
-                const double trial_cost = cost_at(trial);
+                const double trial_cost = pass.run(trial, trial_qr);
                 const double actual = result.cost - trial_cost;
                 const double rho = std::isfinite(trial_cost) && step.predicted_reduction > 0 ? actual / step.predicted_reduction : -1;
                 bool accepted = rho > 1e-3;
-                bool factored = false;
+                bool by_gradient = false;
                 if (!accepted && std::isfinite(trial_cost) && trial_cost <= result.cost * (1 + noise_cost)) {
                     // Near a large-residual minimum the cost is flat to double precision long
                     // before the parameters are: there the gradient, linear in the error, decides.
-                    const auto kept = qr;
-                    factor_at(trial);
-                    accepted = qr.largest_cosine(std::sqrt(2 * trial_cost)) < cosine;
-                    factored = accepted;
-                    if (!accepted) qr = kept;
+                    accepted = by_gradient = trial_qr.largest_cosine(std::sqrt(2 * trial_cost)) < cosine;
                 }
                 if (accepted) {
                     const double previous = result.cost;
                     params = trial;
                     ++result.accepted_steps;
-                    result.cost = factored ? trial_cost : factor_at(params);
+                    result.cost = trial_cost;
+                    std::swap(qr, trial_qr);
                     update_scale_and_gradient(result.iterations);
                     lambda *= std::max(1.0 / 3, 1 - std::pow(2 * rho - 1, 3));
                     lambda = std::max(lambda, min_damping);
                     growth = 2;
                     // A step the gradient accepted says nothing about the cost's tolerance.
-                    if (!factored && actual <= m_options.function_tolerance * previous &&
+                    if (!by_gradient && actual <= m_options.function_tolerance * previous &&
                         step.predicted_reduction <= m_options.function_tolerance * previous) {
                         result.termination = least_squares_termination::function_tolerance;
                         stopped = true;

@@ -1,9 +1,11 @@
 // ctgrad/optim/streaming_qr.hpp: the triangular factor R of a tall matrix [J | r] whose rows
-// arrive a few at a time, by Givens rotations. Least squares solved from R keeps the
-// condition number of J, where the normal equations JᵀJ would square it; and only R, of
-// (n + 1)² numbers, is kept, never J.
+// arrive a block at a time, by Householder reflections (a row at a time, by Givens rotations).
+// Least squares solved from R keeps the condition number of J, where the normal equations JᵀJ
+// would square it; and only R, of (n + 1)² numbers, is kept, never J.
 #ifndef CTGRAD_OPTIM_STREAMING_QR_HPP
 #define CTGRAD_OPTIM_STREAMING_QR_HPP
+
+#include "ctgrad/simd/simd.hpp"
 
 #include <algorithm>
 #include <array>
@@ -39,6 +41,35 @@ void rotate_into(std::array<std::array<double, Columns>, Rows>& tri, std::array<
     }
 }
 
+/// Σᵢ a_i b_i over `count` entries, in SIMD lanes.
+inline double dot(const double* a, const double* b, std::size_t count) noexcept {
+    using V = simd::batch<double>;
+    constexpr std::size_t lanes = simd::lanes_v<V>;
+    V even(0.0), odd(0.0);
+    std::size_t i = 0;
+    for (; i + 2 * lanes <= count; i += 2 * lanes) {
+        even = xsimd::fma(V::load_unaligned(a + i), V::load_unaligned(b + i), even);
+        odd = xsimd::fma(V::load_unaligned(a + i + lanes), V::load_unaligned(b + i + lanes), odd);
+    }
+    if (i + lanes <= count) {
+        even = xsimd::fma(V::load_unaligned(a + i), V::load_unaligned(b + i), even);
+        i += lanes;
+    }
+    double s = simd::sum_lanes(even + odd);
+    for (; i < count; ++i) s += a[i] * b[i];
+    return s;
+}
+
+/// y -= c x over `count` entries.
+inline void subtract_scaled(double* y, double c, const double* x, std::size_t count) noexcept {
+    using V = simd::batch<double>;
+    constexpr std::size_t lanes = simd::lanes_v<V>;
+    const V scale(c);
+    std::size_t i = 0;
+    for (; i + lanes <= count; i += lanes) xsimd::fnma(scale, V::load_unaligned(x + i), V::load_unaligned(y + i)).store_unaligned(y + i);
+    for (; i < count; ++i) y[i] -= c * x[i];
+}
+
 /// R of [J | r] for N parameters: rows of N Jacobian entries and a residual.
 template <std::size_t N>
 class streaming_qr {
@@ -50,6 +81,44 @@ public:
 
     /// Rotates one row (J_i, r_i) into R.
     void add_row(const row_type& row) noexcept { rotate_into(m_r, row, 0); }
+
+    /// Adds `count` rows given by columns: column[j][i] is entry j of row i (J's N columns, then
+    /// r). One Householder reflection per column zeroes it below R's diagonal, in SIMD over the
+    /// rows: about 2 count N² flops and N + 1 square roots, where a rotation per entry costs
+    /// count N² / 2 square roots and divisions. Overwrites the columns.
+    void add_rows(const std::array<double*, columns>& column, std::size_t count) noexcept {
+        for (std::size_t k = 0; k < columns; ++k) {
+            double* const v = column[k];
+            const double sigma = dot(v, v, count);
+            if (!(sigma >= tiny_square && sigma <= huge_square)) {
+                if (sigma == 0 && std::none_of(v, v + count, [](double e) { return e != 0; })) continue;
+                // Squares out of double's range: rotations, which guard against it, from here on.
+                for (std::size_t i = 0; i < count; ++i) {
+                    row_type row{};
+                    for (std::size_t j = k; j < columns; ++j) row[j] = column[j][i];
+                    rotate_into(m_r, row, k);
+                }
+                return;
+            }
+            // The reflection I - τ u uᵀ, u = (1, v / v₀), maps (R(k, k), v) to (|(R(k, k), v)|, 0);
+            // v₀ without cancellation when R(k, k) > 0 (Golub and Van Loan, Algorithm 5.1.1).
+            const double alpha = m_r[k][k];
+            const double norm = std::sqrt(alpha * alpha + sigma);
+            const double v0 = alpha <= 0 ? alpha - norm : -sigma / (alpha + norm);
+            const double tau = 2 * v0 * v0 / (sigma + v0 * v0);
+            m_r[k][k] = norm;
+            for (std::size_t j = k + 1; j < columns; ++j) {
+                const double w = tau * (m_r[k][j] + dot(v, column[j], count) / v0);
+                m_r[k][j] -= w;
+                subtract_scaled(column[j], w / v0, v, count);
+            }
+        }
+    }
+
+    /// Adds the rows of another factor: R of [R; other's R].
+    void merge(const streaming_qr& other) noexcept {
+        for (std::size_t i = 0; i < columns; ++i) rotate_into(m_r, other.m_r[i], i);
+    }
 
     /// R's entry (i, j), j >= i: the leading N x N block is J's triangular factor, the last
     /// column holds z = Qᵀr, and R(N, N)² is what no step can remove from |r|².
@@ -77,6 +146,10 @@ public:
     }
 
 private:
+    /// Sums of squares that a Householder reflection takes without leaving double's range.
+    static constexpr double tiny_square = 1e-280;
+    static constexpr double huge_square = 1e280;
+
     std::array<row_type, columns> m_r{};
 };
 
