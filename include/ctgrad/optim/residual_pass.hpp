@@ -27,6 +27,31 @@ inline constexpr std::size_t least_squares_piece_chunks = 16;
 /// The calling thread's buffer of a chunk's columns (thread_buffer).
 struct residual_pass_purpose;
 
+/// Σ r_i² in double-double, lane by lane: each square split exactly into p + e by an FMA, each
+/// sum kept as s + c by Knuth's TwoSum. The gain ratio compares costs that agree to many digits
+/// near the solution, and a long double chain would serialise the pass.
+inline long double sum_of_squares(const double* r, std::size_t count) noexcept {
+    using V = simd::batch<double>;
+    constexpr std::size_t lanes = simd::lanes_v<V>;
+    V sum(0.0), error(0.0);
+    std::size_t i = 0;
+    for (; i + lanes <= count; i += lanes) {
+        const V v = V::load_unaligned(r + i);
+        const V square = v * v;
+        const V total = sum + square;
+        const V back = total - sum;
+        error += ((sum - (total - back)) + (square - back)) + xsimd::fms(v, v, square);
+        sum = total;
+    }
+    alignas(64) std::array<double, lanes> sums{}, errors{};
+    sum.store_aligned(sums.data());
+    error.store_aligned(errors.data());
+    long double out = 0;
+    for (std::size_t k = 0; k < lanes; ++k) out += static_cast<long double>(sums[k]) + errors[k];
+    for (; i < count; ++i) out += static_cast<long double>(r[i]) * r[i];
+    return out;
+}
+
 template <class Residual, class Params, class Batch>
 class residual_pass;
 
@@ -87,9 +112,7 @@ private:
                         store_lanes(ev.template scalar<typename decltype(type)::type>(k), column[j] + (ev.m_offset - begin) + k * ev.lanes);
                 });
             });
-            long double sum = 0;
-            for (std::size_t i = 0; i < count; ++i) sum += static_cast<long double>(column[n][i]) * column[n][i];
-            out.half_sum += sum / 2;
+            out.half_sum += sum_of_squares(column[n], count) / 2;
             out.qr.add_rows(column, count);
         }
     }
