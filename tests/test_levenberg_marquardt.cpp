@@ -1,6 +1,6 @@
 // Levenberg–Marquardt (optim/levenberg_marquardt.hpp): the streaming QR against the normal
 // equations, blocks of rows and merged factors against rows one at a time, the same large fit
-// on any number of threads, NIST's Misra1a fitted from both starts to its certified values and standard
+// on any number of threads, the model + dataset overload, NIST's Misra1a fitted from both starts to its certified values and standard
 // deviations, an exact fit, the callback, and the errors for bad options, a residual not
 // finite at the start, a parameter the data do not determine and an empty batch.
 #define BOOST_TEST_MODULE ctgrad_levenberg_marquardt
@@ -224,6 +224,33 @@ BOOST_AUTO_TEST_CASE(a_large_fit_is_the_same_on_any_number_of_threads) {
     // The noise is small and the data many: the fit is close to the model's parameters.
     BOOST_TEST(fits[0][0] == misra_b1, boost::test_tools::tolerance(1e-3));
     BOOST_TEST(fits[0][1] == misra_b2, boost::test_tools::tolerance(1e-3));
+}
+
+BOOST_AUTO_TEST_CASE(fits_a_model_on_the_training_part_of_a_dataset) {
+    // Misra1a's 14 readings for training and two wild ones after them for validation, which the
+    // fit must not see: the model overload gives the explicit call's fit on the first 14.
+    constexpr std::size_t n = 14;
+    auto features = xt::xtensor<double, 2>::from_shape({1, n + 2});
+    auto targets = xt::xtensor<double, 1>::from_shape({n + 2});
+    for (std::size_t i = 0; i < n; ++i) {
+        features(0, i) = misra_x(i);
+        targets(i) = misra_y(i);
+    }
+    features(0, n) = features(0, n + 1) = 100.0;
+    targets(n) = targets(n + 1) = 1e6;
+    data::dataset<double> readings(std::move(features), std::move(targets), {.num_train = n});
+    auto model = ctgrad::nn::make_model(b1 * (1_c - ctgrad::exp(-(b2 * x))), ctgrad::loss::mse, y);
+    model.parameters()[b1] = 250.0;
+    model.parameters()[b2] = 5e-4;
+    const auto result = ctgrad::levenberg_marquardt().minimize(model, readings);
+
+    auto params = ctgrad::make_parameters(b1 = 250.0, b2 = 5e-4);
+    const auto direct = ctgrad::levenberg_marquardt().minimize(misra_residual, params, ctgrad::make_batch(x = misra_x, y = misra_y));
+    BOOST_TEST(result.examples == n);
+    BOOST_TEST(result.cost == direct.cost);
+    BOOST_TEST(model.parameters()[b1] == params[b1]);
+    BOOST_TEST(model.parameters()[b2] == params[b2]);
+    BOOST_TEST(lre(model.parameters()[b1], misra_b1) > 9.5);
 }
 
 BOOST_AUTO_TEST_CASE(the_callback_sees_every_step_and_the_costs_never_rise) {

@@ -70,6 +70,12 @@ public:
     [[nodiscard]] const xt::xtensor<T, 2>& features() const noexcept { return m_features; }
     [[nodiscard]] const xt::xtensor<T, 1>& targets() const noexcept { return m_targets; }
 
+    /// The training part as one minibatch, in place (for full-batch solvers: newton,
+    /// levenberg_marquardt).
+    [[nodiscard]] minibatch<T> train_batch() const noexcept {
+        return {{m_features.data(), num_features(), num_train(), size()}, {m_targets.data(), 1, num_train(), size()}};
+    }
+
     [[nodiscard]] minibatch_loader<T>& train_dataloader() noexcept { return m_train; }
     [[nodiscard]] minibatch_loader<T>& val_dataloader() noexcept { return m_val; }
 

@@ -82,6 +82,8 @@ public:
 
     [[nodiscard]] const Forward& forward() const noexcept { return m_forward; }
     [[nodiscard]] loss_type loss() const { return m_loss_fn(m_forward, Target{}); }
+    /// The per-example residual, prediction minus target (levenberg_marquardt's).
+    [[nodiscard]] auto residual() const { return m_forward - Target{}; }
 
     [[nodiscard]] auto bind(const data::minibatch<T>& batch) const {
         return make_batch(feature_symbol{} = batch.features, Target{} = batch.targets);

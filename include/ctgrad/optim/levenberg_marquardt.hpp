@@ -271,6 +271,21 @@ public:
         return result;
     }
 
+    /// The same for a trainable model with a residual() (nn::make_model's: prediction minus
+    /// target) on the training part of a dataset, taken as one batch.
+    template <model M, class T, class OnIteration = detail::ignore_iteration>
+    auto minimize(M& m, data::dataset<T>& data, OnIteration&& on_iteration = {}) const {
+        static_assert(std::is_same_v<typename M::value_type, T>,
+                      "ctgrad::levenberg_marquardt::minimize(model, data): the model and the dataset must hold the same number type");
+        static_assert(requires(const M& cm) { { cm.residual() } -> expression; },
+                      "ctgrad::levenberg_marquardt::minimize(model, data): the model needs residual(), the per-example "
+                      "prediction minus target (models from nn::make_model have it)");
+        if (data.num_train() == 0)
+            throw invalid_argument("ctgrad::levenberg_marquardt::minimize: the dataset has no training examples");
+        if constexpr (requires { m.initialize_for(data.num_features()); }) m.initialize_for(data.num_features());
+        return minimize(m.residual(), m.parameters(), m.bind(data.train_batch()), std::forward<OnIteration>(on_iteration));
+    }
+
 private:
     static constexpr double min_damping = 1e-30;
     static constexpr double max_damping = 1e32;

@@ -300,9 +300,7 @@ public:
                       "ctgrad::newton::minimize(model, data): the model and the dataset must hold the same number type");
         if (data.num_train() == 0) throw invalid_argument("ctgrad::newton::minimize: the dataset has no training examples");
         if constexpr (requires { m.initialize_for(data.num_features()); }) m.initialize_for(data.num_features());
-        const data::minibatch<T> all{{data.features().data(), data.num_features(), data.num_train(), data.size()},
-                                     {data.targets().data(), 1, data.num_train(), data.size()}};
-        return minimize(m.loss(), m.parameters(), m.bind(all), std::forward<OnIteration>(on_iteration));
+        return minimize(m.loss(), m.parameters(), m.bind(data.train_batch()), std::forward<OnIteration>(on_iteration));
     }
 
 private:
