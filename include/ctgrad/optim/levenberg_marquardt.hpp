@@ -31,8 +31,8 @@ namespace ctgrad {
 /// iterate to the accuracy double allows, as NIST's certified values ask.
 struct levenberg_marquardt_options {
     std::size_t max_iterations = 1000; ///< steps tried (accepted or not) at most
-    /// Converged when an accepted step lowered the cost by at most this fraction of it, and the
-    /// model promised no more.
+    /// Converged when an accepted step lowered the cost by at most this fraction of it, the
+    /// model promised no more, and the scaled step was at most 1e-10 of the scaled parameters.
     double function_tolerance = 1e-15;
     /// Converged when every column of J is this close to orthogonal to r (|J_jᵀ r| / (|J_j| |r|)).
     double gradient_tolerance = 1e-15;
@@ -250,9 +250,11 @@ public:
                     lambda *= std::max(1.0 / 3, 1 - std::pow(2 * rho - 1, 3));
                     lambda = std::max(lambda, min_damping);
                     growth = 2;
-                    // A step the gradient accepted says nothing about the cost's tolerance.
+                    // A step the gradient accepted says nothing about the cost's tolerance, and a
+                    // flat cost alone does not mean the parameters have settled.
                     if (!by_gradient && actual <= m_options.function_tolerance * previous &&
-                        step.predicted_reduction <= m_options.function_tolerance * previous) {
+                        step.predicted_reduction <= m_options.function_tolerance * previous &&
+                        std::sqrt(scaled_step) <= settled_step * std::sqrt(scaled_params)) {
                         result.termination = least_squares_termination::function_tolerance;
                         stopped = true;
                     }
@@ -291,6 +293,9 @@ private:
     static constexpr double max_damping = 1e32;
     /// A relative change of the cost this small is within the roundoff of summing it.
     static constexpr double noise_cost = 1e-13;
+    /// The scaled step, relative to the scaled parameters, below which a flat cost means
+    /// convergence: the cost of a large-residual problem goes flat while the parameters move.
+    static constexpr double settled_step = 1e-10;
     /// R's diagonal entry, relative to its column's norm, below which J's columns are dependent.
     static constexpr double undetermined_pivot = 1e-13;
 
