@@ -31,7 +31,8 @@ void rotate_into(std::array<std::array<double, Columns>, Rows>& tri, std::array<
         if (b == 0) continue;
         const double a = tri[k][k];
         const double h = rotation_norm(a, b);
-        const double c = a / h, s = b / h;
+        const double inverse = 1 / h; // one division, not two: they were most of a rotation's time
+        const double c = a * inverse, s = b * inverse;
         tri[k][k] = h;
         for (std::size_t j = k + 1; j < Columns; ++j) {
             const double upper = tri[k][j];
@@ -106,11 +107,12 @@ public:
             const double norm = std::sqrt(alpha * alpha + sigma);
             const double v0 = alpha <= 0 ? alpha - norm : -sigma / (alpha + norm);
             const double tau = 2 * v0 * v0 / (sigma + v0 * v0);
+            const double inverse_v0 = 1 / v0;
             m_r[k][k] = norm;
             for (std::size_t j = k + 1; j < columns; ++j) {
-                const double w = tau * (m_r[k][j] + dot(v, column[j], count) / v0);
+                const double w = tau * (m_r[k][j] + dot(v, column[j], count) * inverse_v0);
                 m_r[k][j] -= w;
-                subtract_scaled(column[j], w / v0, v, count);
+                subtract_scaled(column[j], w * inverse_v0, v, count);
             }
         }
     }
