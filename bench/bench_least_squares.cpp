@@ -1,0 +1,705 @@
+// bench/bench_least_squares.cpp: ctgrad's levenberg_marquardt beside Ceres Solver,
+// in one run, as a printed table (no Google Benchmark loop: each number is one solve, timed).
+//
+// 1. NIST's StRD nonlinear regression problems, each file from both of NIST's starts. Every
+//    case is solved `--repetitions` times (default 7) from the same start by each solver, the
+//    solvers interleaved repetition by repetition, and the row shows each solver's median solve
+//    time, the LRE of its fit against the certified values (ctgrad::lre: the digits reached,
+//    the smallest over the parameters, in [0, 11]), whether that counts as solved (LRE > 4),
+//    and its iterations:
+//      ctgrad      ctgrad::levenberg_marquardt() with its default options, on the residuals of
+//                  examples/nist_models.hpp (a problem it has no model for is skipped, and the
+//                  row says so)
+//      Ceres LM    ceres::Solve as Ceres' own examples/nist.cc sets it up for NIST: one residual
+//                  block holding all m residuals (AutoDiffCostFunction<Model, DYNAMIC, N>, the
+//                  models of nist_ceres_models.hpp), TRUST_REGION with LEVENBERG_MARQUARDT,
+//                  DENSE_QR (Eigen), max_num_iterations 10000, initial_trust_region_radius 1e4,
+//                  monotonic steps, and function, gradient and parameter tolerances all
+//                  DBL_EPSILON; one thread (a residual block is evaluated on one thread). The
+//                  time is ceres::Solve's, which includes its preprocessing; building the
+//                  ceres::Problem (once per case) is not timed.
+//      Tiny nist   ceres::TinySolver on the same functor (TinySolverAutoDiffFunction<Model,
+//                  Dynamic, N>) with the options nist.cc gives it: max_num_iterations 10000,
+//                  gradient and parameter tolerance DBL_EPSILON, function tolerance 0
+//      Tiny dflt   the same with TinySolver's default options (50 iterations, gradient
+//                  tolerance 1e-10, parameter tolerance 1e-8, function tolerance 1e-6, which
+//                  TinySolver compares with the absolute change of the cost)
+//    A summary line per solver follows (cases, solved, mean LRE, the per-case medians summed),
+//    and the ratios of ctgrad's summed time to the others', over the cases ctgrad ran.
+//
+// 2. A large synthetic fit of Misra1a's model y = b1 (1 - exp(-b2 x)), b1 = 238.94,
+//    b2 = 5.5e-4, x uniform in [0, 800], y with Gaussian noise of standard deviation 0.1, from
+//    NIST's start 2 (b1 = 250, b2 = 5e-4), at each m of `--large` (default 10^6 and 10^7). Each
+//    solver runs once per m in a fresh child process (fork) that makes the data itself, so that
+//    its peak memory (the child's ru_maxrss from wait4; it starts from the parent's resident
+//    size, shown as "start") is its own. Shown: the solve time, the peak, the data's own bytes
+//    (m x 2 doubles) and peak / data. ctgrad runs with its default threads (max_threads());
+//    Ceres with num_threads = 2 (this machine's cores), the NIST settings above otherwise, and
+//    one residual block per point (AutoDiffCostFunction<F, 1, 2> holding its x and y), as
+//    Ceres' curve-fitting tutorial writes such a fit; `--ceres-blocks single` puts all m
+//    residuals in one block instead, as nist.cc does (Ceres then evaluates on one thread).
+//    Building the per-point ceres::Problem is timed apart ("build").
+//
+//   bench_least_squares [--nist] [DIR | FILE.dat]... [--large M[,M...]] [--repetitions N]
+//                       [--ceres-blocks per-point|single]
+// With no DIR, FILE or --large: data/nist and --large 1000000,10000000. With only one of
+// them, only that part runs.
+//
+// Ceres is an optional dependency of this binary alone (bench/meson.build).
+
+#include "nist_ceres_models.hpp"
+#include "nist_models.hpp" // examples/: ctgrad's residuals of the NIST models
+
+#include <ctgrad/ctgrad.hpp>
+#include <ctgrad/data/nist.hpp>
+#include <ctgrad/optim/levenberg_marquardt.hpp>
+
+#include <ceres/ceres.h>
+#include <ceres/tiny_solver.h>
+#include <ceres/tiny_solver_autodiff_function.h>
+#include <glog/logging.h>
+
+#include <xtensor/xtensor.hpp>
+
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+double seconds_since(clock_type::time_point t0) {
+    return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ceres' settings
+
+constexpr double epsilon = std::numeric_limits<double>::epsilon();
+
+/// LM with DENSE_QR as Ceres' examples/nist.cc configures it.
+ceres::Solver::Options nist_cc_options(int threads) {
+    ceres::Solver::Options options;
+    options.minimizer_type = ceres::TRUST_REGION;
+    options.trust_region_strategy_type = ceres::LEVENBERG_MARQUARDT;
+    options.linear_solver_type = ceres::DENSE_QR;
+    options.dense_linear_algebra_library_type = ceres::EIGEN;
+    options.max_num_iterations = 10000;
+    options.initial_trust_region_radius = 1e4;
+    options.use_nonmonotonic_steps = false;
+    options.function_tolerance = epsilon;
+    options.gradient_tolerance = epsilon;
+    options.parameter_tolerance = epsilon;
+    options.num_threads = threads;
+    options.logging_type = ceres::SILENT;
+    options.minimizer_progress_to_stdout = false;
+    return options;
+}
+
+/// All m residuals of a NIST model in one functor: a single residual block for ceres::Problem
+/// (as nist.cc builds it) and the function TinySolver differentiates.
+template <class Model>
+struct all_residuals {
+    const double* x;
+    const double* x2; // Nelson's second predictor, else nullptr
+    const double* y;  // the response, log y for Nelson
+    int m;
+
+    template <class T>
+    bool operator()(const T* b, T* residual) const {
+        for (int i = 0; i < m; ++i) residual[i] = Model::value(b, x[i], x2 ? x2[i] : 0.0) - y[i];
+        return true;
+    }
+    [[nodiscard]] int NumResiduals() const { return m; } // TinySolverAutoDiffFunction asks
+};
+
+// ---------------------------------------------------------------------------------------------
+// NIST
+
+/// One solve: its time, the fitted values, the iterations and anything unusual.
+struct sample {
+    double seconds = 0;
+    std::vector<double> fitted;
+    long iterations = 0;
+    std::string note;
+};
+
+using solve_fn = std::function<sample()>;
+
+constexpr std::size_t solvers = 4;
+constexpr std::array<const char*, solvers> solver_names = {"ctgrad LM, defaults", "Ceres LM, DENSE_QR, nist.cc",
+                                                           "TinySolver, nist.cc opts", "TinySolver, defaults"};
+constexpr std::array<const char*, solvers> solver_short = {"ctgrad", "Ceres LM", "Tiny nist", "Tiny dflt"};
+
+/// The problem's data as the Ceres functors read them.
+struct nist_data {
+    std::vector<double> x, x2, y;
+};
+
+template <class Model>
+nist_data data_for(const ctgrad::nist_problem& p) {
+    nist_data d;
+    const std::size_t m = p.y.size();
+    for (std::size_t i = 0; i < m; ++i) {
+        d.x.push_back(p.predictors(i, 0));
+        if (p.predictors.shape(1) > 1) d.x2.push_back(p.predictors(i, 1));
+        if constexpr (requires { Model::log_response; }) d.y.push_back(std::log(p.y(i)));
+        else d.y.push_back(p.y(i));
+    }
+    return d;
+}
+
+template <class Model>
+all_residuals<Model> functor_for(const nist_data& d) {
+    return {d.x.data(), d.x2.empty() ? nullptr : d.x2.data(), d.y.data(), static_cast<int>(d.y.size())};
+}
+
+template <class Model>
+solve_fn ceres_lm(const ctgrad::nist_problem& p, int start, const nist_data& d) {
+    constexpr int n = Model::parameters;
+    struct state {
+        std::array<double, n> b{};
+        ceres::Problem problem;
+    };
+    auto s = std::make_shared<state>();
+    s->problem.AddResidualBlock(
+        new ceres::AutoDiffCostFunction<all_residuals<Model>, ceres::DYNAMIC, n>(new all_residuals<Model>(functor_for<Model>(d)),
+                                                                                 static_cast<int>(d.y.size())),
+        nullptr, s->b.data());
+    const std::vector<double> from = start == 1 ? p.start1 : p.start2;
+    return [s, from] {
+        std::copy(from.begin(), from.end(), s->b.begin());
+        const ceres::Solver::Options options = nist_cc_options(1);
+        ceres::Solver::Summary summary;
+        const auto t0 = clock_type::now();
+        ceres::Solve(options, &s->problem, &summary);
+        sample out;
+        out.seconds = seconds_since(t0);
+        out.fitted.assign(s->b.begin(), s->b.end());
+        out.iterations = summary.num_successful_steps + summary.num_unsuccessful_steps;
+        if (summary.termination_type == ceres::FAILURE || summary.termination_type == ceres::USER_FAILURE)
+            out.note = "Ceres LM: " + summary.message;
+        return out;
+    };
+}
+
+template <class Model>
+solve_fn tiny_solver(const ctgrad::nist_problem& p, int start, const nist_data& d, bool nist_cc_settings) {
+    constexpr int n = Model::parameters;
+    using function = ceres::TinySolverAutoDiffFunction<all_residuals<Model>, Eigen::Dynamic, n>;
+    struct state {
+        all_residuals<Model> residuals;
+        function f; // holds a reference to `residuals`
+        explicit state(const all_residuals<Model>& r) : residuals(r), f(residuals) {}
+    };
+    auto s = std::make_shared<state>(functor_for<Model>(d));
+    const std::vector<double> from = start == 1 ? p.start1 : p.start2;
+    return [s, from, nist_cc_settings] {
+        ceres::TinySolver<function> solver;
+        if (nist_cc_settings) {
+            solver.options.max_num_iterations = 10000;
+            solver.options.gradient_tolerance = epsilon;
+            solver.options.parameter_tolerance = epsilon;
+            solver.options.function_tolerance = 0;
+        }
+        Eigen::Matrix<double, n, 1> b;
+        for (int j = 0; j < n; ++j) b(j) = from[static_cast<std::size_t>(j)];
+        const auto t0 = clock_type::now();
+        const auto& summary = solver.Solve(s->f, &b);
+        sample out;
+        out.seconds = seconds_since(t0);
+        out.fitted.assign(b.data(), b.data() + n);
+        out.iterations = summary.iterations;
+        return out;
+    };
+}
+
+/// What a solver did on one case: the median time, and the LRE and iterations of its last
+/// solve (every solve from the same start ends at the same place).
+struct outcome {
+    bool ran = false;
+    double seconds = 0;
+    double lre = 0;
+    long iterations = 0;
+    std::string note;
+};
+
+struct totals {
+    int cases = 0, solved = 0;
+    double lre_sum = 0, seconds = 0;
+    double seconds_with_ctgrad = 0; // over the cases ctgrad ran too, for the ratios
+};
+
+struct nist_report {
+    std::array<totals, solvers> sum{};
+    int cases = 0, cases_with_ctgrad = 0;
+    int repetitions = 7;
+};
+
+void print_nist_header(int repetitions) {
+    std::printf("NIST StRD: median of %d solves from the same start per case; LRE: digits of the certified values\n"
+                "reached (ctgrad::lre); ok: LRE > 4; it: iterations (steps tried)\n\n",
+                repetitions);
+    std::printf("%-9s %-2s %4s %2s", "problem", "st", "m", "N");
+    for (std::size_t k = 0; k < solvers; ++k) std::printf(" | %-25s", solver_names[k]);
+    std::printf("\n%-9s %-2s %4s %2s", "", "", "", "");
+    for (std::size_t k = 0; k < solvers; ++k) std::printf(" | %10s %5s %-2s %5s", "median us", "LRE", "ok", "it");
+    std::printf("\n");
+}
+
+void measure_case(const ctgrad::nist_problem& p, int start, std::size_t parameters, std::array<solve_fn, solvers>& solve,
+                  std::string note, nist_report& report) {
+    std::array<std::vector<double>, solvers> times;
+    std::array<sample, solvers> last;
+    for (int rep = 0; rep < report.repetitions; ++rep)
+        for (std::size_t k = 0; k < solvers; ++k)
+            if (solve[k]) {
+                last[k] = solve[k]();
+                times[k].push_back(last[k].seconds);
+            }
+    std::array<outcome, solvers> out;
+    for (std::size_t k = 0; k < solvers; ++k) {
+        if (!solve[k]) continue;
+        out[k].ran = true;
+        out[k].seconds = median(times[k]);
+        out[k].lre = ctgrad::lre(last[k].fitted, p.certified_values);
+        out[k].iterations = last[k].iterations;
+        if (!last[k].note.empty()) note += (note.empty() ? "" : "; ") + last[k].note;
+    }
+    std::printf("%-9s %-2d %4zu %2zu", p.name.c_str(), start, p.y.size(), parameters);
+    for (std::size_t k = 0; k < solvers; ++k) {
+        if (out[k].ran)
+            std::printf(" | %10.1f %5.2f %-2s %5ld", out[k].seconds * 1e6, out[k].lre, out[k].lre > 4 ? "ok" : "--",
+                        out[k].iterations);
+        else
+            std::printf(" | %-25s", "(not run)");
+    }
+    if (!note.empty()) std::printf("  %s", note.c_str());
+    std::printf("\n");
+    std::fflush(stdout);
+
+    ++report.cases;
+    report.cases_with_ctgrad += out[0].ran;
+    for (std::size_t k = 0; k < solvers; ++k) {
+        if (!out[k].ran) continue;
+        auto& t = report.sum[k];
+        ++t.cases;
+        t.solved += out[k].lre > 4;
+        t.lre_sum += out[k].lre;
+        t.seconds += out[k].seconds;
+        if (out[0].ran) t.seconds_with_ctgrad += out[k].seconds;
+    }
+}
+
+/// Both starts of one problem. Returns false for a problem neither ctgrad nor the Ceres models know.
+bool fit_problem(const ctgrad::nist_problem& p, nist_report& report) {
+    for (int start = 1; start <= 2; ++start) {
+        std::array<solve_fn, solvers> solve;
+        nist_data data; // the Ceres functors point into it
+        const bool ceres_known = nist_ceres::visit(p.name, [&](auto model) {
+            using Model = typename decltype(model)::type;
+            data = data_for<Model>(p);
+            solve[1] = ceres_lm<Model>(p, start, data);
+            solve[2] = tiny_solver<Model>(p, start, data, true);
+            solve[3] = tiny_solver<Model>(p, start, data, false);
+        });
+        const bool ctgrad_known =
+            examples::nist::visit(p, [&](const auto& residual, const auto& batch, auto... symbols) {
+                solve[0] = [&p, &residual, &batch, start, symbols...] {
+                    auto params = examples::nist::parameters_at(p, start, symbols...);
+                    sample out;
+                    const auto t0 = clock_type::now();
+                    try {
+                        const auto result = ctgrad::levenberg_marquardt().minimize(residual, params, batch);
+                        out.seconds = seconds_since(t0);
+                        out.iterations = static_cast<long>(result.iterations);
+                    } catch (const ctgrad::least_squares_error& e) {
+                        // params hold the last point kept: score that
+                        out.seconds = seconds_since(t0);
+                        out.iterations = static_cast<long>(e.iteration());
+                        out.note = std::string("ctgrad threw: ") + e.what();
+                    }
+                    out.fitted = {double(params[symbols])...};
+                    return out;
+                };
+                measure_case(p, start, sizeof...(symbols), solve, "", report);
+            });
+        if (!ctgrad_known && !ceres_known) return false;
+        if (!ctgrad_known)
+            measure_case(p, start, p.certified_values.size(), solve, "ctgrad skipped: no model in examples/nist_models.hpp",
+                         report);
+    }
+    return true;
+}
+
+void print_nist_summary(const nist_report& report) {
+    std::printf("\n");
+    for (std::size_t k = 0; k < solvers; ++k) {
+        const auto& t = report.sum[k];
+        std::printf("%-27s %2d cases, solved %2d, mean LRE %5.2f, median times summed %9.2f ms\n", solver_names[k], t.cases,
+                    t.solved, t.cases > 0 ? t.lre_sum / t.cases : 0.0, t.seconds * 1e3);
+    }
+    const auto& c = report.sum[0];
+    if (report.cases_with_ctgrad > 0) {
+        std::printf("summed time ratios over the %d cases ctgrad ran:", report.cases_with_ctgrad);
+        for (std::size_t k = 1; k < solvers; ++k)
+            if (report.sum[k].seconds_with_ctgrad > 0)
+                std::printf("%s ctgrad / %s %.3f", k == 1 ? "" : ",", solver_short[k],
+                            c.seconds_with_ctgrad / report.sum[k].seconds_with_ctgrad);
+        std::printf("\n");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The large synthetic fit
+
+constexpr double true_b1 = 238.94, true_b2 = 5.5e-4, noise = 0.1, x_max = 800;
+constexpr double start_b1 = 250, start_b2 = 5e-4;
+
+/// What a child reports through its pipe (trivially copyable).
+struct large_result {
+    bool ok = false;
+    char error[256] = {};
+    double build_seconds = -1; // building the ceres::Problem
+    double solve_seconds = 0;
+    long iterations = 0;
+    double b1 = 0, b2 = 0, cost = 0;
+    long rss_start_kb = 0; // resident at the child's start (the parent's pages)
+    long hwm_kb = 0;       // VmHWM at the end, in the child
+    char how[64] = {};     // termination
+};
+
+/// A field of /proc/self/status in kB (VmRSS, VmHWM), or 0.
+long status_kb(std::string_view field) {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.starts_with(field) && line.size() > field.size() && line[field.size()] == ':') {
+            std::string_view rest = std::string_view(line).substr(field.size() + 1);
+            while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
+            long v = 0;
+            std::from_chars(rest.data(), rest.data() + rest.size(), v);
+            return v;
+        }
+    return 0;
+}
+
+struct synthetic {
+    xt::xtensor<double, 1> x, y;
+};
+
+synthetic make_synthetic(std::size_t m) {
+    synthetic d{xt::xtensor<double, 1>::from_shape({m}), xt::xtensor<double, 1>::from_shape({m})};
+    std::mt19937_64 rng(20);
+    std::uniform_real_distribution<double> ux(0, x_max);
+    std::normal_distribution<double> e(0, noise);
+    for (std::size_t i = 0; i < m; ++i) {
+        d.x(i) = ux(rng);
+        d.y(i) = true_b1 * (1 - std::exp(-true_b2 * d.x(i))) + e(rng);
+    }
+    return d;
+}
+
+/// y_i - f(x_i) for one point: the residual block of a per-point Ceres problem.
+struct misra1a_point {
+    double x, y;
+    template <class T>
+    bool operator()(const T* b, T* residual) const {
+        residual[0] = nist_ceres::misra1a::value(b, x, 0.0) - y;
+        return true;
+    }
+};
+
+large_result large_ctgrad(std::size_t m) {
+    large_result r;
+    const synthetic d = make_synthetic(m);
+    using namespace examples::nist; // x, y, b1, b2
+    using namespace ctgrad::literals;
+    const auto residual = b1 * (1_c - ctgrad::exp(-(b2 * x))) - y;
+    auto params = ctgrad::make_parameters(b1 = start_b1, b2 = start_b2);
+    const auto batch = ctgrad::make_batch(x = d.x, y = d.y);
+    const auto t0 = clock_type::now();
+    const auto result = ctgrad::levenberg_marquardt().minimize(residual, params, batch);
+    r.solve_seconds = seconds_since(t0);
+    r.iterations = static_cast<long>(result.iterations);
+    r.b1 = params[b1];
+    r.b2 = params[b2];
+    r.cost = result.cost;
+    std::snprintf(r.how, sizeof r.how, "%s", std::string(ctgrad::to_string(result.termination)).c_str());
+    r.ok = true;
+    return r;
+}
+
+large_result large_ceres(std::size_t m, bool single_block) {
+    large_result r;
+    const synthetic d = make_synthetic(m);
+    std::array<double, 2> b{start_b1, start_b2};
+    ceres::Problem problem;
+    const auto t_build = clock_type::now();
+    if (single_block) {
+        // All m residuals in one block, as nist.cc writes a NIST problem.
+        problem.AddResidualBlock(new ceres::AutoDiffCostFunction<all_residuals<nist_ceres::misra1a>, ceres::DYNAMIC, 2>(
+                                     new all_residuals<nist_ceres::misra1a>{d.x.data(), nullptr, d.y.data(), static_cast<int>(m)},
+                                     static_cast<int>(m)),
+                                 nullptr, b.data());
+    } else {
+        // One residual block per point, as Ceres' curve-fitting tutorial writes a fit.
+        for (std::size_t i = 0; i < m; ++i)
+            problem.AddResidualBlock(new ceres::AutoDiffCostFunction<misra1a_point, 1, 2>(new misra1a_point{d.x(i), d.y(i)}),
+                                     nullptr, b.data());
+    }
+    r.build_seconds = seconds_since(t_build);
+    const ceres::Solver::Options options = nist_cc_options(2);
+    ceres::Solver::Summary summary;
+    const auto t0 = clock_type::now();
+    ceres::Solve(options, &problem, &summary);
+    r.solve_seconds = seconds_since(t0);
+    r.iterations = summary.num_successful_steps + summary.num_unsuccessful_steps;
+    r.b1 = b[0];
+    r.b2 = b[1];
+    r.cost = summary.final_cost;
+    std::snprintf(r.how, sizeof r.how, "%s", ceres::TerminationTypeToString(summary.termination_type));
+    r.ok = summary.termination_type != ceres::FAILURE;
+    if (!r.ok) std::snprintf(r.error, sizeof r.error, "%s", summary.message.c_str());
+    return r;
+}
+
+/// Runs fn() in a child process and returns its result, with the child's peak resident size
+/// from wait4 (kB) in peak_kb.
+template <class Fn>
+large_result in_child(Fn fn, long& peak_kb) {
+    int fds[2];
+    if (pipe(fds) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+    std::fflush(stdout);
+    std::fflush(stderr);
+    const pid_t pid = fork();
+    if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+    if (pid == 0) {
+        close(fds[0]);
+        large_result r;
+        const long rss_start = status_kb("VmRSS");
+        try {
+            r = fn();
+        } catch (const std::exception& e) {
+            r.ok = false;
+            std::snprintf(r.error, sizeof r.error, "%s", e.what());
+        }
+        r.rss_start_kb = rss_start;
+        r.hwm_kb = status_kb("VmHWM");
+        const char* p = reinterpret_cast<const char*>(&r);
+        std::size_t left = sizeof r;
+        while (left > 0) {
+            const ssize_t w = write(fds[1], p, left);
+            if (w <= 0) break;
+            p += w;
+            left -= static_cast<std::size_t>(w);
+        }
+        _exit(0); // no destructors, no atexit: the parent owns those
+    }
+    close(fds[1]);
+    large_result r;
+    char* p = reinterpret_cast<char*>(&r);
+    std::size_t got = 0;
+    while (got < sizeof r) {
+        const ssize_t n = read(fds[0], p + got, sizeof r - got);
+        if (n <= 0) break;
+        got += static_cast<std::size_t>(n);
+    }
+    close(fds[0]);
+    int status = 0;
+    rusage usage{};
+    wait4(pid, &status, 0, &usage);
+    peak_kb = usage.ru_maxrss;
+    if (got != sizeof r) {
+        r = large_result{};
+        std::snprintf(r.error, sizeof r.error, "the child died (%s %d) before reporting",
+                      WIFSIGNALED(status) ? "signal" : "exit status", WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+    }
+    return r;
+}
+
+void run_large(const std::vector<std::size_t>& sizes, bool single_block) {
+    std::printf("Synthetic Misra1a: y = b1 (1 - exp(-b2 x)) + N(0, %g^2), b1 = %g, b2 = %g, x ~ U[0, %g], from b1 = %g, b2 = %g.\n"
+                "One solve per solver and m, each in a fresh child process; peak = the child's ru_maxrss, start = its\n"
+                "resident size when forked; data = m x 2 doubles. ctgrad: default options and threads (max_threads() = %zu);\n"
+                "Ceres LM: DENSE_QR, nist.cc's tolerances, num_threads = 2, %s.\n\n",
+                noise, true_b1, true_b2, x_max, start_b1, start_b2, ctgrad::max_threads(),
+                single_block ? "all residuals in one block" : "one residual block per point");
+    std::printf("%9s  %-9s %9s %8s %5s %10s %10s %10s %10s %12s  %-14s %-14s %s\n", "m", "solver", "solve s", "build s", "it",
+                "peak MB", "start MB", "data MB", "peak/data", "(pk-st)/data", "b1", "b2", "termination");
+    for (const std::size_t m : sizes) {
+        const double data_mb = static_cast<double>(m) * 2 * sizeof(double) / 1e6;
+        std::array<large_result, 2> results;
+        for (int k = 0; k < 2; ++k) {
+            long peak_kb = 0;
+            large_result r = k == 0 ? in_child([m] { return large_ctgrad(m); }, peak_kb)
+                                    : in_child([m, single_block] { return large_ceres(m, single_block); }, peak_kb);
+            results[static_cast<std::size_t>(k)] = r;
+            const char* name = k == 0 ? "ctgrad" : "Ceres LM";
+            if (!r.ok && r.solve_seconds == 0) {
+                std::printf("%9zu  %-9s failed: %s\n", m, name, r.error);
+                continue;
+            }
+            const double peak_mb = static_cast<double>(peak_kb) * 1024 / 1e6;
+            const double start_mb = static_cast<double>(r.rss_start_kb) * 1024 / 1e6;
+            char build[32] = "-";
+            if (r.build_seconds >= 0) std::snprintf(build, sizeof build, "%.3f", r.build_seconds);
+            std::printf("%9zu  %-9s %9.3f %8s %5ld %10.1f %10.1f %10.1f %10.2f %12.2f  %-14.10g %-14.8g %s%s%s\n", m, name,
+                        r.solve_seconds, build, r.iterations, peak_mb, start_mb, data_mb, peak_mb / data_mb,
+                        (peak_mb - start_mb) / data_mb, r.b1, r.b2, r.how, r.ok ? "" : ": ", r.error);
+            if (std::abs(static_cast<double>(r.hwm_kb - peak_kb)) > 0.02 * static_cast<double>(peak_kb))
+                std::printf("           (the child's own VmHWM says %.1f MB)\n", static_cast<double>(r.hwm_kb) * 1024 / 1e6);
+            std::fflush(stdout);
+        }
+        if (results[0].ok && results[1].ok)
+            std::printf("%9zu  Ceres' fit against ctgrad's: LRE %.2f; cost ctgrad %.10g, Ceres %.10g; time ctgrad / Ceres %.3f\n", m,
+                        ctgrad::lre({results[1].b1, results[1].b2}, {results[0].b1, results[0].b2}), results[0].cost,
+                        results[1].cost, results[0].solve_seconds / results[1].solve_seconds);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+[[noreturn]] void usage(const std::string& problem) {
+    std::fprintf(stderr,
+                 "bench_least_squares: %s\n"
+                 "usage: bench_least_squares [--nist] [DIR | FILE.dat]... [--large M[,M...]] [--repetitions N]\n"
+                 "                           [--ceres-blocks per-point|single]\n"
+                 "  with no DIR, FILE or --large: data/nist and --large 1000000,10000000\n",
+                 problem.c_str());
+    std::exit(2);
+}
+
+std::size_t positive(const std::string& flag, std::string_view text) {
+    std::size_t v = 0;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc{} || ptr != text.data() + text.size() || v == 0)
+        usage(flag + " takes whole numbers > 0, not '" + std::string(text) + "'");
+    return v;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    // glog (Ceres' logging): to stderr, never to files in /tmp, and errors only: Ceres warns at
+    // length (residual_block.cc) about every trial step whose residuals are not finite, which
+    // it then rejects as a normal unsuccessful step; printing that is no part of its solve.
+    FLAGS_logtostderr = true;
+    FLAGS_minloglevel = google::GLOG_ERROR;
+    google::InitGoogleLogging(argv[0]);
+
+    std::vector<std::string> places;
+    std::vector<std::size_t> large;
+    bool large_given = false, single_block = false;
+    int repetitions = 7;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argc) usage(arg + " needs a value");
+            return argv[++i];
+        };
+        if (arg == "--nist") {
+            while (i + 1 < argc && std::string_view(argv[i + 1]).substr(0, 2) != "--") places.emplace_back(argv[++i]);
+        } else if (arg == "--large") {
+            large_given = true;
+            const std::string list = value();
+            std::size_t from = 0;
+            while (from <= list.size()) {
+                const std::size_t comma = std::min(list.find(',', from), list.size());
+                large.push_back(positive(arg, std::string_view(list).substr(from, comma - from)));
+                from = comma + 1;
+            }
+        } else if (arg == "--repetitions") {
+            repetitions = static_cast<int>(std::min<std::size_t>(positive(arg, value()), 1000));
+        } else if (arg == "--ceres-blocks") {
+            const std::string v = value();
+            if (v != "per-point" && v != "single") usage("--ceres-blocks takes per-point or single, not '" + v + "'");
+            single_block = v == "single";
+        } else if (arg == "--help" || arg == "-h") {
+            usage("ctgrad's levenberg_marquardt beside Ceres Solver");
+        } else if (arg.starts_with("--")) {
+            usage("unknown flag " + arg);
+        } else {
+            places.push_back(arg);
+        }
+    }
+    if (places.empty() && !large_given) {
+        places.emplace_back("data/nist");
+        large = {1000000, 10000000};
+    }
+
+    std::printf("ctgrad levenberg_marquardt against Ceres Solver %s (Eigen %d.%d.%d)\n\n", CERES_VERSION_STRING, EIGEN_WORLD_VERSION,
+                EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION);
+    int failed = 0;
+    if (!places.empty()) {
+        std::vector<std::filesystem::path> files;
+        for (const auto& place : places) {
+            if (std::filesystem::is_directory(place)) {
+                for (const auto& entry : std::filesystem::directory_iterator(place))
+                    if (entry.path().extension() == ".dat") files.push_back(entry.path());
+            } else if (std::filesystem::exists(place)) {
+                files.emplace_back(place);
+            } else {
+                usage(place + " is neither a directory nor a file; pass data/nist or NIST .dat files");
+            }
+        }
+        std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.filename() < b.filename(); });
+        nist_report report;
+        report.repetitions = repetitions;
+        print_nist_header(repetitions);
+        for (const auto& file : files) {
+            try {
+                const auto problem = ctgrad::read_nist(file.string());
+                if (!fit_problem(problem, report))
+                    std::printf("%-9s skipped: no model for this problem\n", problem.name.c_str());
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "bench_least_squares: %s\n", e.what());
+                ++failed;
+            }
+        }
+        if (report.cases == 0) {
+            std::fprintf(stderr, "bench_least_squares: no NIST problem fitted\n");
+            return 1;
+        }
+        print_nist_summary(report);
+        if (!large.empty()) std::printf("\n");
+    }
+    if (!large.empty()) {
+        try {
+            run_large(large, single_block);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "bench_least_squares: %s\n", e.what());
+            ++failed;
+        }
+    }
+    return failed == 0 ? 0 : 1;
+}
