@@ -131,30 +131,40 @@ BOOST_AUTO_TEST_CASE(merged_factors_are_the_factor_of_all_rows) {
         for (std::size_t j = i; j <= n; ++j) BOOST_TEST(first(i, j) == all(i, j), boost::test_tools::tolerance(1e-12));
 }
 
-BOOST_AUTO_TEST_CASE(damped_step_solves_the_regularised_normal_equations) {
-    // (JᵀJ + λ D²) δ = -Jᵀr, checked against the normal equations written out.
-    constexpr std::size_t n = 2;
-    const auto rows = random_rows<n>(20, 11);
+/// (JᵀJ + λ D²) δ = -Jᵀr and the promised reduction, checked against the normal equations
+/// written out, for m random rows.
+template <std::size_t n>
+void require_damped_step_solves_the_normal_equations(std::size_t m, const std::array<double, n>& scale, double lambda) {
+    const auto rows = random_rows<n>(m, 11 + n);
     ctgrad::detail::streaming_qr<n> qr;
     for (const auto& row : rows) qr.add_row(row);
-    const std::array<double, n> scale = {2.0, 0.5};
-    const double lambda = 0.3;
     const auto step = ctgrad::detail::solve_damped(qr, scale, lambda);
     for (std::size_t i = 0; i < n; ++i) {
-        double lhs = lambda * scale[i] * scale[i] * step.step[i], rhs = 0;
+        double lhs = lambda * scale[i] * scale[i] * step.step[i], rhs = 0, size = std::abs(lhs);
         for (const auto& row : rows) {
-            for (std::size_t j = 0; j < n; ++j) lhs += row[i] * row[j] * step.step[j];
+            for (std::size_t j = 0; j < n; ++j) {
+                lhs += row[i] * row[j] * step.step[j];
+                size += std::abs(row[i] * row[j] * step.step[j]);
+            }
             rhs -= row[i] * row[n];
         }
-        BOOST_TEST(lhs == rhs, boost::test_tools::tolerance(1e-12));
+        BOOST_TEST(std::abs(lhs - rhs) <= 1e-12 * (size + std::abs(rhs)), n << " parameters, entry " << i);
     }
     double before = 0, after = 0;
     for (const auto& row : rows) {
-        const double r = row[n], moved = r + row[0] * step.step[0] + row[1] * step.step[1];
-        before += r * r;
+        double moved = row[n];
+        for (std::size_t j = 0; j < n; ++j) moved += row[j] * step.step[j];
+        before += row[n] * row[n];
         after += moved * moved;
     }
-    BOOST_TEST(step.predicted_reduction == (before - after) / 2, boost::test_tools::tolerance(1e-12));
+    BOOST_TEST(step.predicted_reduction == (before - after) / 2, boost::test_tools::tolerance(1e-10));
+}
+
+BOOST_AUTO_TEST_CASE(damped_step_solves_the_regularised_normal_equations) {
+    require_damped_step_solves_the_normal_equations<2>(20, {2.0, 0.5}, 0.3);
+    require_damped_step_solves_the_normal_equations<6>(40, {1.0, 3.0, 0.2, 7.0, 1e-3, 1.0}, 1e-2);
+    // Damping rows whose squares overflow double: reduced by rotations instead of reflections.
+    require_damped_step_solves_the_normal_equations<3>(15, {1e145, 1.0, 2.0}, 1.0);
 }
 
 BOOST_AUTO_TEST_CASE(fits_misra1a_to_its_certified_values_from_both_starts) {

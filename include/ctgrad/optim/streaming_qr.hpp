@@ -155,31 +155,75 @@ private:
     std::array<row_type, columns> m_r{};
 };
 
-/// The step δ minimising |J δ + r|² + λ |D δ|², from R (streaming_qr), by rotating the rows
-/// √λ D_j e_j into a copy of J's factor (Moré's damped least squares, without JᵀJ).
+/// The step δ minimising |J δ + r|² + λ |D δ|², from R (streaming_qr) alone: [R_J | z] (J's
+/// factor and Qᵀr) stacked on the damping rows (√λ D_j e_j | 0) is reduced to triangular form
+/// (Moré's damped least squares, without JᵀJ).
 template <std::size_t N>
 struct damped_step {
     std::array<double, N> step{};
     double predicted_reduction = 0; ///< ½|r|² - ½|J δ + r|², the model's promise
 };
 
+namespace damped {
+
+template <std::size_t N>
+using rows = std::array<std::array<double, N + 1>, N>;
+
+/// Reduces the stack by rotating each damping row into `top`: guarded against overflow by
+/// rotation_norm, at N (N + 1) / 2 dependent square roots.
+template <std::size_t N>
+void by_rotations(rows<N>& top, const rows<N>& damping) {
+    for (std::size_t j = 0; j < N; ++j) rotate_into(top, damping[j], j);
+}
+
+/// Reduces the stack by one Householder reflection per column, N square roots; false, with
+/// nothing changed, when a column's sum of squares leaves double's range.
+template <std::size_t N>
+bool by_reflections(rows<N>& top, rows<N> damping) {
+    const rows<N> kept = top;
+    for (std::size_t k = 0; k < N; ++k) {
+        // Column k below the diagonal: damping rows 0..k (row k's own entry and the fill-in of
+        // the reflections before it); the rows of R below k are 0 there.
+        double sigma = 0;
+        for (std::size_t j = 0; j <= k; ++j) sigma += damping[j][k] * damping[j][k];
+        if (sigma == 0) continue;
+        const double alpha = top[k][k];
+        const double sum = alpha * alpha + sigma;
+        if (!(sum >= 1e-280 && sum <= 1e280)) {
+            top = kept;
+            return false;
+        }
+        const double norm = std::sqrt(sum);
+        const double v0 = alpha <= 0 ? alpha - norm : -sigma / (alpha + norm);
+        const double tau = 2 * v0 * v0 / (sigma + v0 * v0);
+        const double inverse_v0 = 1 / v0;
+        top[k][k] = norm;
+        for (std::size_t c = k + 1; c <= N; ++c) {
+            double w = 0;
+            for (std::size_t j = 0; j <= k; ++j) w += damping[j][k] * damping[j][c];
+            w = tau * (top[k][c] + w * inverse_v0);
+            top[k][c] -= w;
+            for (std::size_t j = 0; j <= k; ++j) damping[j][c] -= w * inverse_v0 * damping[j][k];
+        }
+    }
+    return true;
+}
+
+} // namespace damped
+
 template <std::size_t N>
 damped_step<N> solve_damped(const streaming_qr<N>& qr, const std::array<double, N>& scale, double lambda) {
-    // [R_J | z], J's factor and Qᵀr, into which each damping row (√λ D_j e_j, 0) is rotated.
-    std::array<std::array<double, N + 1>, N> s{};
+    damped::rows<N> top{}, damping{};
     for (std::size_t i = 0; i < N; ++i)
-        for (std::size_t j = i; j <= N; ++j) s[i][j] = qr(i, j);
+        for (std::size_t j = i; j <= N; ++j) top[i][j] = qr(i, j);
     const double root = std::sqrt(lambda);
-    for (std::size_t j = 0; j < N; ++j) {
-        std::array<double, N + 1> row{};
-        row[j] = root * scale[j];
-        rotate_into(s, row, j);
-    }
+    for (std::size_t j = 0; j < N; ++j) damping[j][j] = root * scale[j];
+    if (!damped::by_reflections(top, damping)) damped::by_rotations(top, damping);
     damped_step<N> out;
     for (std::size_t k = N; k-- > 0;) {
-        double v = -s[k][N];
-        for (std::size_t j = k + 1; j < N; ++j) v -= s[k][j] * out.step[j];
-        out.step[k] = s[k][k] != 0 ? v / s[k][k] : 0.0;
+        double v = -top[k][N];
+        for (std::size_t j = k + 1; j < N; ++j) v -= top[k][j] * out.step[j];
+        out.step[k] = top[k][k] != 0 ? v / top[k][k] : 0.0;
     }
     // |J δ + r|² = |R δ + z|² + R(N, N)², so the promise is ½|z|² - ½|R δ + z|².
     double before = 0, after = 0;
