@@ -235,9 +235,13 @@ public:
                 const double rho = std::isfinite(trial_cost) && step.predicted_reduction > 0 ? actual / step.predicted_reduction : -1;
                 bool accepted = rho > 1e-3;
                 bool by_gradient = false;
-                if (!accepted && std::isfinite(trial_cost) && trial_cost <= result.cost * (1 + noise_cost)) {
-                    // Near a large-residual minimum the cost is flat to double precision long
-                    // before the parameters are: there the gradient, linear in the error, decides.
+                const bool unjudged = trial_cost <= result.cost * (1 + noise_cost) ||
+                                      (step.predicted_reduction <= noise_cost * result.cost &&
+                                       trial_cost <= result.cost * (1 + rounding_cost));
+                if (!accepted && std::isfinite(trial_cost) && unjudged) {
+                    // Near a minimum the cost is flat to double precision long before the
+                    // parameters are: where it cannot rank the two points, or the model promises
+                    // less than it resolves, the gradient, linear in the error, decides.
                     accepted = by_gradient = trial_qr.largest_cosine(std::sqrt(2 * trial_cost)) < cosine;
                 }
                 if (accepted) {
@@ -247,7 +251,8 @@ public:
                     result.cost = trial_cost;
                     std::swap(qr, trial_qr);
                     update_scale_and_gradient(result.iterations);
-                    lambda *= std::max(1.0 / 3, 1 - std::pow(2 * rho - 1, 3));
+                    const double gain = 2 * rho - 1;
+                    lambda *= std::max(1.0 / 3, 1 - gain * gain * gain);
                     lambda = std::max(lambda, min_damping);
                     growth = 2;
                     // A step the gradient accepted says nothing about the cost's tolerance, and a
@@ -293,6 +298,9 @@ private:
     static constexpr double max_damping = 1e32;
     /// A relative change of the cost this small is within the roundoff of summing it.
     static constexpr double noise_cost = 1e-13;
+    /// A relative rise of the cost this small can be the rounding of the residuals themselves
+    /// (r = model - y keeps the absolute error of y, ε |y|, and ε |y| / |r| can be large): √ε.
+    static constexpr double rounding_cost = 1.5e-8;
     /// The scaled step, relative to the scaled parameters, below which a flat cost means
     /// convergence: the cost of a large-residual problem goes flat while the parameters move.
     static constexpr double settled_step = 1e-10;
