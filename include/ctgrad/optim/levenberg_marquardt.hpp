@@ -155,7 +155,10 @@ public:
                 throw least_squares_error(0, "ctgrad::levenberg_marquardt: the residual is not finite at the start (" +
                                                  detail::describe_parameters(params) +
                                                  "); start where the model is defined for every example");
-            std::array<double, n> scale{};
+            // D_j: column j's norm now, but at least 10⁻³ (1 + its norm at the start), as Ceres'
+            // Jacobi scaling and diagonal clamp give; it fits more of NIST's problems than Moré's
+            // largest norm so far (docs/least_squares.md, How it works).
+            std::array<double, n> scale{}, least_scale{};
             std::array<double, n> gradient{};
             auto update_scale_and_gradient = [&](std::size_t iteration) {
                 for (std::size_t j = 0; j < n; ++j) {
@@ -165,13 +168,14 @@ public:
                                                                  detail::parameter_name<P...>(j) + " is not finite at iteration " +
                                                                  std::to_string(iteration) + " (" + detail::describe_parameters(params) +
                                                                  "); start elsewhere, or rescale the parameter");
-                    scale[j] = std::max(scale[j], norm);
+                    if (iteration == 0) least_scale[j] = min_relative_scale * (1 + norm);
+                    scale[j] = std::max(norm, least_scale[j]);
                     gradient[j] = qr.gradient(j);
                 }
             };
             update_scale_and_gradient(0);
             for (std::size_t j = 0; j < n; ++j)
-                if (!(scale[j] > 0))
+                if (!(qr.column_norm(j) > 0))
                     throw least_squares_error(0, "ctgrad::levenberg_marquardt: the data do not determine " + detail::parameter_name<P...>(j) +
                                                      ": the residual's derivative by it is 0 for every example at the start (" +
                                                      detail::describe_parameters(params) +
@@ -225,11 +229,12 @@ public:
                 }
                 k = 0;
                 ((scaled_params += (scale[k] * double(params[P{}])) * (scale[k] * double(params[P{}])), ++k), ...);
-                ++result.iterations;
+                // A step this small is not tried, so it is not an iteration (nor a callback).
                 if (std::sqrt(scaled_step) <= m_options.parameter_tolerance * (std::sqrt(scaled_params) + m_options.parameter_tolerance)) {
                     result.termination = least_squares_termination::parameter_tolerance;
                     break;
                 }
+                ++result.iterations;
                 const double trial_cost = pass.run(trial, trial_qr);
                 const double actual = result.cost - trial_cost;
                 const double rho = std::isfinite(trial_cost) && step.predicted_reduction > 0 ? actual / step.predicted_reduction : -1;
@@ -295,6 +300,8 @@ public:
 
 private:
     static constexpr double min_damping = 1e-30;
+    /// The least D_j, relative to 1 + column j's norm at the start.
+    static constexpr double min_relative_scale = 1e-3;
     static constexpr double max_damping = 1e32;
     /// A relative change of the cost this small is within the roundoff of summing it.
     static constexpr double noise_cost = 1e-13;
