@@ -662,17 +662,11 @@ int main(int argc, char** argv) {
     int failed = 0;
     if (!places.empty()) {
         std::vector<std::filesystem::path> files;
-        for (const auto& place : places) {
-            if (std::filesystem::is_directory(place)) {
-                for (const auto& entry : std::filesystem::directory_iterator(place))
-                    if (entry.path().extension() == ".dat") files.push_back(entry.path());
-            } else if (std::filesystem::exists(place)) {
-                files.emplace_back(place);
-            } else {
-                usage(place + " is neither a directory nor a file; pass data/nist or NIST .dat files");
-            }
+        try {
+            files = examples::nist::dat_files(places);
+        } catch (const std::invalid_argument& e) {
+            usage(e.what());
         }
-        std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.filename() < b.filename(); });
         nist_report report;
         report.repetitions = repetitions;
         print_nist_header(repetitions);

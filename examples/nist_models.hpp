@@ -8,8 +8,13 @@
 #include <ctgrad/ctgrad.hpp>
 #include <ctgrad/data/nist.hpp>
 
+#include <algorithm>
+#include <filesystem>
 #include <numbers>
+#include <stdexcept>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include <xtensor/xview.hpp>
 
@@ -78,6 +83,24 @@ bool visit(const ctgrad::nist_problem& p, Fit&& fit) {
         return false;
     }
     return true;
+}
+
+/// The .dat files of `places`: every .dat file in each directory and each file named, sorted by
+/// file name. Throws std::invalid_argument for a place that is neither.
+inline std::vector<std::filesystem::path> dat_files(const std::vector<std::string>& places) {
+    std::vector<std::filesystem::path> files;
+    for (const auto& place : places) {
+        if (std::filesystem::is_directory(place)) {
+            for (const auto& entry : std::filesystem::directory_iterator(place))
+                if (entry.path().extension() == ".dat") files.push_back(entry.path());
+        } else if (std::filesystem::exists(place)) {
+            files.emplace_back(place);
+        } else {
+            throw std::invalid_argument(place + " is neither a directory nor a file; pass data/nist or NIST .dat files");
+        }
+    }
+    std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.filename() < b.filename(); });
+    return files;
 }
 
 /// The problem's parameters in a store, at start 1 or 2 (NIST's order).

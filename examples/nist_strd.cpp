@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <stdexcept>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -52,21 +53,15 @@ void fit_both_starts(const ctgrad::nist_problem& p, const Residual& residual, co
 } // namespace
 
 int main(int argc, char** argv) {
-    std::vector<std::filesystem::path> files;
     std::vector<std::string> places(argv + 1, argv + argc);
     if (places.empty()) places.emplace_back("data/nist");
-    for (const auto& place : places) {
-        if (std::filesystem::is_directory(place)) {
-            for (const auto& entry : std::filesystem::directory_iterator(place))
-                if (entry.path().extension() == ".dat") files.push_back(entry.path());
-        } else if (std::filesystem::exists(place)) {
-            files.emplace_back(place);
-        } else {
-            std::fprintf(stderr, "nist_strd: %s is neither a directory nor a file; pass data/nist or NIST .dat files\n", place.c_str());
-            return 2;
-        }
+    std::vector<std::filesystem::path> files;
+    try {
+        files = examples::nist::dat_files(places);
+    } catch (const std::invalid_argument& e) {
+        std::fprintf(stderr, "nist_strd: %s\n", e.what());
+        return 2;
     }
-    std::sort(files.begin(), files.end());
     totals sum;
     int failed = 0;
     for (const auto& file : files) {
