@@ -62,11 +62,13 @@ public:
     using store = parameter_store<T, P...>;
     using batch_type = batch_view<T, B...>;
 
+    /// For a batch of at least one example (minimize checks).
     residual_pass(const Residual& residual, const batch_type& batch)
         : m_slotted(residual), m_batch(batch),
           m_pieces((batch.examples() + piece_examples - 1) / piece_examples) {}
 
-    /// ½ Σ r² at `at`, summed in long double, and the factor R of [J | r] there, into `qr`.
+    /// ½ Σ r² at `at` (sum_of_squares per chunk, the chunks in order), and the factor R of
+    /// [J | r] there, into `qr`.
     double run(const store& at, streaming_qr<n>& qr) {
         inputs_type in{at, m_batch, m_slotted.numbers()};
         prepare_inputs<entries>(in);
