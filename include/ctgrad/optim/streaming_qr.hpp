@@ -71,6 +71,22 @@ inline void subtract_scaled(double* y, double c, const double* x, std::size_t co
     for (; i < count; ++i) y[i] -= c * x[i];
 }
 
+/// The reflection I - τ u uᵀ, u = (1, v / v₀), that maps (α, v) with |v|² = σ > 0 to
+/// (|(α, v)|, 0), with v₀ free of cancellation when α > 0 (Golub and Van Loan, Algorithm 5.1.1).
+/// `ok` is false when σ or α² + σ leaves the range where the squares hold: rotate instead.
+struct reflection {
+    double norm = 0, tau = 0, inverse_v0 = 0;
+    bool ok = false;
+};
+
+inline reflection reflect(double alpha, double sigma) noexcept {
+    const double sum = alpha * alpha + sigma;
+    if (!(sigma >= 1e-280 && sum <= 1e280)) return {};
+    const double norm = std::sqrt(sum);
+    const double v0 = alpha <= 0 ? alpha - norm : -sigma / (alpha + norm);
+    return {norm, 2 * v0 * v0 / (sigma + v0 * v0), 1 / v0, true};
+}
+
 /// R of [J | r] for N parameters: rows of N Jacobian entries and a residual.
 template <std::size_t N>
 class streaming_qr {
@@ -91,8 +107,9 @@ public:
         for (std::size_t k = 0; k < columns; ++k) {
             double* const v = column[k];
             const double sigma = dot(v, v, count);
-            if (!(sigma >= tiny_square && sigma <= huge_square)) {
-                if (sigma == 0 && std::none_of(v, v + count, [](double e) { return e != 0; })) continue;
+            if (sigma == 0 && std::none_of(v, v + count, [](double e) { return e != 0; })) continue;
+            const reflection h = reflect(m_r[k][k], sigma);
+            if (!h.ok) {
                 // Squares out of double's range: rotations, which guard against it, from here on.
                 for (std::size_t i = 0; i < count; ++i) {
                     row_type row{};
@@ -101,18 +118,11 @@ public:
                 }
                 return;
             }
-            // The reflection I - τ u uᵀ, u = (1, v / v₀), maps (R(k, k), v) to (|(R(k, k), v)|, 0);
-            // v₀ without cancellation when R(k, k) > 0 (Golub and Van Loan, Algorithm 5.1.1).
-            const double alpha = m_r[k][k];
-            const double norm = std::sqrt(alpha * alpha + sigma);
-            const double v0 = alpha <= 0 ? alpha - norm : -sigma / (alpha + norm);
-            const double tau = 2 * v0 * v0 / (sigma + v0 * v0);
-            const double inverse_v0 = 1 / v0;
-            m_r[k][k] = norm;
+            m_r[k][k] = h.norm;
             for (std::size_t j = k + 1; j < columns; ++j) {
-                const double w = tau * (m_r[k][j] + dot(v, column[j], count) * inverse_v0);
+                const double w = h.tau * (m_r[k][j] + dot(v, column[j], count) * h.inverse_v0);
                 m_r[k][j] -= w;
-                subtract_scaled(column[j], w * inverse_v0, v, count);
+                subtract_scaled(column[j], w * h.inverse_v0, v, count);
             }
         }
     }
@@ -148,10 +158,6 @@ public:
     }
 
 private:
-    /// Sums of squares that a Householder reflection takes without leaving double's range.
-    static constexpr double tiny_square = 1e-280;
-    static constexpr double huge_square = 1e280;
-
     std::array<row_type, columns> m_r{};
 };
 
@@ -187,23 +193,18 @@ bool by_reflections(rows<N>& top, rows<N> damping) {
         double sigma = 0;
         for (std::size_t j = 0; j <= k; ++j) sigma += damping[j][k] * damping[j][k];
         if (sigma == 0) continue;
-        const double alpha = top[k][k];
-        const double sum = alpha * alpha + sigma;
-        if (!(sum >= 1e-280 && sum <= 1e280)) {
+        const reflection h = reflect(top[k][k], sigma);
+        if (!h.ok) {
             top = kept;
             return false;
         }
-        const double norm = std::sqrt(sum);
-        const double v0 = alpha <= 0 ? alpha - norm : -sigma / (alpha + norm);
-        const double tau = 2 * v0 * v0 / (sigma + v0 * v0);
-        const double inverse_v0 = 1 / v0;
-        top[k][k] = norm;
+        top[k][k] = h.norm;
         for (std::size_t c = k + 1; c <= N; ++c) {
             double w = 0;
             for (std::size_t j = 0; j <= k; ++j) w += damping[j][k] * damping[j][c];
-            w = tau * (top[k][c] + w * inverse_v0);
+            w = h.tau * (top[k][c] + w * h.inverse_v0);
             top[k][c] -= w;
-            for (std::size_t j = 0; j <= k; ++j) damping[j][c] -= w * inverse_v0 * damping[j][k];
+            for (std::size_t j = 0; j <= k; ++j) damping[j][c] -= w * h.inverse_v0 * damping[j][k];
         }
     }
     return true;
