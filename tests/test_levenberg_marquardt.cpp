@@ -1,8 +1,10 @@
 // Levenberg–Marquardt (optim/levenberg_marquardt.hpp): the streaming QR against the normal
 // equations, blocks of rows and merged factors against rows one at a time, the same large fit
 // on any number of threads, the model + dataset overload, NIST's Misra1a fitted from both starts to its certified values and standard
-// deviations, an exact fit, the callback, and the errors for bad options, a residual not
-// finite at the start, a parameter the data do not determine and an empty batch.
+// deviations, an exact fit, the callback, vector parameters (against the linear least-squares
+// solution written out, in chunks of many columns, nonlinear, through a model), and the errors
+// for bad options, a residual not finite at the start, a parameter the data do not determine,
+// mismatched lengths and an empty batch.
 #define BOOST_TEST_MODULE ctgrad_levenberg_marquardt
 #define BOOST_TEST_DYN_LINK
 #include <boost/test/unit_test.hpp>
@@ -52,6 +54,54 @@ std::vector<std::array<double, n + 1>> random_rows(std::size_t m, std::uint64_t 
     for (auto& row : rows)
         for (auto& v : row) v = random.normal();
     return rows;
+}
+
+/// m examples of d standard normal features, feature-major as make_batch takes them.
+xt::xtensor<double, 2> random_features(std::size_t d, std::size_t m, std::uint64_t seed) {
+    data::random_engine random(seed);
+    auto features = xt::xtensor<double, 2>::from_shape({d, m});
+    for (auto& v : features) v = random.normal();
+    return features;
+}
+
+/// The least-squares solution of [X; 1]ᵀ β = y (β = (w, b)) and σ² (AᵀA)⁻¹, from the normal
+/// equations in long double by Gauss-Jordan elimination: independent of the solver's QR.
+struct linear_fit {
+    std::vector<double> beta;
+    std::vector<std::vector<double>> covariance;
+};
+
+linear_fit solve_normal_equations(const xt::xtensor<double, 2>& features, const xt::xtensor<double, 1>& targets) {
+    const std::size_t d = features.shape(0), m = features.shape(1), n = d + 1;
+    auto a = [&](std::size_t j, std::size_t i) -> long double { return j < d ? features(j, i) : 1.0L; };
+    // [AᵀA | Aᵀy | I], reduced to [I | β | (AᵀA)⁻¹].
+    std::vector<std::vector<long double>> t(n, std::vector<long double>(2 * n + 1, 0.0L));
+    for (std::size_t j = 0; j < n; ++j) {
+        for (std::size_t k = 0; k < n; ++k)
+            for (std::size_t i = 0; i < m; ++i) t[j][k] += a(j, i) * a(k, i);
+        for (std::size_t i = 0; i < m; ++i) t[j][n] += a(j, i) * targets(i);
+        t[j][n + 1 + j] = 1;
+    }
+    for (std::size_t k = 0; k < n; ++k) {
+        const long double pivot = t[k][k];
+        for (auto& v : t[k]) v /= pivot;
+        for (std::size_t j = 0; j < n; ++j)
+            if (j != k) {
+                const long double f = t[j][k];
+                for (std::size_t c = 0; c <= 2 * n; ++c) t[j][c] -= f * t[k][c];
+            }
+    }
+    linear_fit out{std::vector<double>(n), std::vector<std::vector<double>>(n, std::vector<double>(n))};
+    long double rss = 0;
+    for (std::size_t j = 0; j < n; ++j) out.beta[j] = double(t[j][n]);
+    for (std::size_t i = 0; i < m; ++i) {
+        long double r = -targets(i);
+        for (std::size_t j = 0; j < n; ++j) r += a(j, i) * t[j][n];
+        rss += r * r;
+    }
+    for (std::size_t j = 0; j < n; ++j)
+        for (std::size_t k = 0; k < n; ++k) out.covariance[j][k] = double(rss / (m - n) * t[j][n + 1 + k]);
+    return out;
 }
 
 bool message_has(const std::exception& e, const std::string& part) {
@@ -210,8 +260,9 @@ BOOST_AUTO_TEST_CASE(an_exact_fit_of_many_examples_stops_on_a_zero_or_tiny_resid
 }
 
 BOOST_AUTO_TEST_CASE(a_large_fit_is_the_same_on_any_number_of_threads) {
-    // 100003 examples: several pieces of the pass, which threads share, and a ragged last chunk.
-    constexpr std::size_t m = 100003;
+    // 1100003 examples: 34 pieces of the pass, which threads share, in two rounds of pieces
+    // (residual_pass.hpp), and a ragged last chunk.
+    constexpr std::size_t m = 1100003;
     data::random_engine random(17);
     xt::xtensor<double, 1> xs = xt::linspace<double>(0.0, 800.0, m), ys = xs;
     for (std::size_t i = 0; i < m; ++i) ys(i) = misra_b1 * (1 - std::exp(-misra_b2 * xs(i))) + 0.1 * random.normal();
@@ -320,3 +371,147 @@ BOOST_AUTO_TEST_CASE(reports_what_it_cannot_fit) {
     BOOST_CHECK_EXCEPTION(ctgrad::levenberg_marquardt().minimize(misra_residual, params, ctgrad::make_batch(x = none, y = none)),
                           ctgrad::invalid_argument, [](const auto& e) { return message_has(e, "the batch has no examples"); });
 }
+
+BOOST_AUTO_TEST_SUITE(vector_parameters)
+
+constexpr ctgrad::input_vec<"x"> features;
+constexpr ctgrad::param_vec<"w"> w;
+constexpr ctgrad::param<"b"> b;
+
+BOOST_AUTO_TEST_CASE(each_component_is_a_column_and_the_fit_is_the_linear_least_squares_solution) {
+    // 70001 examples of 5 features: three pieces of the pass, on 1, 2 and 3 threads.
+    constexpr std::size_t d = 5, m = 70001;
+    const auto xs = random_features(d, m, 21);
+    const std::vector<double> true_w = {1.5, -2.0, 0.25, 3.0, -0.75};
+    data::random_engine random(22);
+    xt::xtensor<double, 1> ys = xt::zeros<double>({m});
+    for (std::size_t i = 0; i < m; ++i) {
+        ys(i) = 0.5 + 0.3 * random.normal();
+        for (std::size_t j = 0; j < d; ++j) ys(i) += true_w[j] * xs(j, i);
+    }
+    const auto reference = solve_normal_equations(xs, ys);
+    const auto batch = ctgrad::make_batch(features = xs, y = ys);
+    const std::size_t threads = ctgrad::max_threads();
+    std::vector<std::vector<double>> fits;
+    for (const std::size_t t : {std::size_t(1), std::size_t(2), std::size_t(3)}) {
+        ctgrad::set_max_threads(t);
+        auto params = ctgrad::make_parameters(w = std::vector<double>(d, 0.0), b = 0.0);
+        const auto result = ctgrad::levenberg_marquardt().minimize(ctgrad::dot(w, features) + b - y, params, batch);
+        static_assert(std::is_same_v<decltype(result.standard_errors), std::vector<double>>);
+        BOOST_TEST(result.converged(), ctgrad::to_string(result.termination));
+        BOOST_TEST(result.iterations <= 6u); // a linear model: Gauss-Newton steps, the damping falls at once
+        BOOST_REQUIRE(result.covariance.size() == d + 1);
+        BOOST_REQUIRE(result.standard_errors.size() == d + 1);
+        for (std::size_t j = 0; j <= d; ++j) {
+            const double fitted = j < d ? params[w](j) : params[b];
+            BOOST_TEST(fitted == reference.beta[j], boost::test_tools::tolerance(1e-11));
+            BOOST_TEST(result.standard_errors[j] == std::sqrt(reference.covariance[j][j]), boost::test_tools::tolerance(1e-9));
+            for (std::size_t k = 0; k < j; ++k) {
+                BOOST_TEST(result.covariance[j][k] == result.covariance[k][j]);
+                BOOST_TEST(std::abs(result.covariance[j][k] - reference.covariance[j][k]) <= 1e-9 * result.standard_errors[j] * result.standard_errors[k]);
+            }
+        }
+        std::vector<double> fit(params[w].begin(), params[w].end());
+        fit.push_back(params[b]);
+        fit.push_back(result.cost);
+        fits.push_back(fit);
+    }
+    ctgrad::set_max_threads(threads);
+    for (const auto& fit : fits)
+        for (std::size_t j = 0; j < fit.size(); ++j) BOOST_TEST(fit[j] == fits[0][j]); // bit for bit
+}
+
+BOOST_AUTO_TEST_CASE(many_columns_are_reduced_in_shorter_chunks) {
+    // 120 columns: a chunk of 537 examples keeps its columns in L2, so chunks start at offsets
+    // that are not multiples of a lane group. Exact data: the fit recovers w to rounding.
+    constexpr std::size_t d = 120, m = 9000;
+    const auto xs = random_features(d, m, 31);
+    xt::xtensor<double, 1> true_w = xt::zeros<double>({d}), ys = xt::zeros<double>({m});
+    for (std::size_t j = 0; j < d; ++j) true_w(j) = std::sin(double(j)) * 2;
+    for (std::size_t i = 0; i < m; ++i)
+        for (std::size_t j = 0; j < d; ++j) ys(i) += true_w(j) * xs(j, i);
+    auto params = ctgrad::make_parameters(w = std::vector<double>(d, 0.0));
+    const auto result = ctgrad::levenberg_marquardt().minimize(ctgrad::dot(w, features) - y, params,
+                                                               ctgrad::make_batch(features = xs, y = ys));
+    BOOST_TEST(result.converged(), ctgrad::to_string(result.termination));
+    BOOST_TEST(result.cost < 1e-20 * result.initial_cost);
+    for (std::size_t j = 0; j < d; ++j) BOOST_TEST(std::abs(params[w](j) - true_w(j)) < 1e-12, "w[" << j << "]");
+}
+
+BOOST_AUTO_TEST_CASE(fits_a_nonlinear_model_of_a_vector_and_a_scalar) {
+    // y = b exp(w·x): every column of J depends on all the parameters.
+    constexpr std::size_t d = 3, m = 400;
+    auto xs = random_features(d, m, 41);
+    xs *= 0.5;
+    const double true_w[] = {0.5, -0.2, 0.1}, true_b = 2.0;
+    xt::xtensor<double, 1> ys = xt::zeros<double>({m});
+    for (std::size_t i = 0; i < m; ++i) ys(i) = true_b * std::exp(true_w[0] * xs(0, i) + true_w[1] * xs(1, i) + true_w[2] * xs(2, i));
+    auto params = ctgrad::make_parameters(w = std::vector<double>{0.0, 0.0, 0.0}, b = 1.0);
+    std::size_t calls = 0;
+    const auto result = ctgrad::levenberg_marquardt().minimize(b * ctgrad::exp(ctgrad::dot(w, features)) - y, params,
+                                                               ctgrad::make_batch(features = xs, y = ys),
+                                                               [&](const auto& it) { calls += it.params[w].size() == d; });
+    BOOST_TEST(result.converged(), ctgrad::to_string(result.termination));
+    BOOST_TEST(calls == result.iterations + 1);
+    for (std::size_t j = 0; j < d; ++j) BOOST_TEST(params[w](j) == true_w[j], boost::test_tools::tolerance(1e-10));
+    BOOST_TEST(params[b] == true_b, boost::test_tools::tolerance(1e-10));
+
+    // The same in float: the columns are summed in double, the parameters kept in float.
+    auto in_float = ctgrad::make_parameters<float>(w = std::vector<float>{0, 0, 0}, b = 1);
+    const xt::xtensor<float, 2> xf = xt::cast<float>(xs);
+    const xt::xtensor<float, 1> yf = xt::cast<float>(ys);
+    const auto float_result = ctgrad::levenberg_marquardt().minimize(b * ctgrad::exp(ctgrad::dot(w, features)) - y, in_float,
+                                                                     ctgrad::make_batch(features = xf, y = yf));
+    BOOST_TEST(float_result.converged(), ctgrad::to_string(float_result.termination));
+    for (std::size_t j = 0; j < d; ++j) BOOST_TEST(std::abs(in_float[w](j) - true_w[j]) < 1e-5);
+    BOOST_TEST(in_float[b] == true_b, boost::test_tools::tolerance(1e-5));
+}
+
+BOOST_AUTO_TEST_CASE(fits_the_books_linear_model_through_the_model_overload) {
+    // d2l 3.5's model, its weight sized from the data by minimize: the linear least-squares
+    // solution on the training part, which lies within the noise of the book's parameters.
+    auto d = data::synthetic_regression_data({2, -3.4}, 4.2, {.seed = 5});
+    auto model = ctgrad::nn::linear_regression(0.03);
+    const auto result = ctgrad::levenberg_marquardt().minimize(model, d);
+    BOOST_TEST(result.converged(), ctgrad::to_string(result.termination));
+    BOOST_TEST(result.examples == d.num_train());
+    const auto [fitted_w, fitted_b] = model.get_w_b();
+    BOOST_REQUIRE(fitted_w.size() == 2u);
+    BOOST_TEST(std::abs(fitted_w(0) - 2) < 4 * result.standard_errors[0]);
+    BOOST_TEST(std::abs(fitted_w(1) + 3.4) < 4 * result.standard_errors[1]);
+    BOOST_TEST(std::abs(fitted_b - 4.2) < 4 * result.standard_errors[2]);
+    BOOST_TEST(result.standard_errors[0] < 0.01);
+}
+
+BOOST_AUTO_TEST_CASE(names_the_component_the_data_do_not_determine_and_mismatched_lengths) {
+    auto xs = random_features(4, 50, 51);
+    xt::xtensor<double, 1> ys = xt::zeros<double>({50});
+    for (std::size_t i = 0; i < 50; ++i) ys(i) = xs(0, i) + 0.1 * xs(3, i);
+    const auto residual = ctgrad::dot(w, features) - y;
+    for (std::size_t i = 0; i < 50; ++i) xs(2, i) = 0;
+    auto zero_column = ctgrad::make_parameters(w = std::vector<double>(4, 1.0));
+    BOOST_CHECK_EXCEPTION(ctgrad::levenberg_marquardt().minimize(residual, zero_column, ctgrad::make_batch(features = xs, y = ys)),
+                          ctgrad::least_squares_error, [](const auto& e) {
+                              return message_has(e, "the data do not determine w[2]: the residual's derivative by it is 0") &&
+                                     message_has(e, "(w = [1, 1, 1, 1])");
+                          });
+    for (std::size_t i = 0; i < 50; ++i) xs(2, i) = 2 * xs(1, i);
+    auto collinear = ctgrad::make_parameters(w = std::vector<double>(4, 1.0));
+    BOOST_CHECK_EXCEPTION(ctgrad::levenberg_marquardt().minimize(residual, collinear, ctgrad::make_batch(features = xs, y = ys)),
+                          ctgrad::least_squares_error,
+                          [](const auto& e) { return message_has(e, "given w[0], w[1], the data do not determine w[2] at the start"); });
+    auto short_w = ctgrad::make_parameters(w = std::vector<double>(3, 1.0), b = 0.0);
+    BOOST_CHECK_EXCEPTION(ctgrad::levenberg_marquardt().minimize(residual + b, short_w, ctgrad::make_batch(features = xs, y = ys)),
+                          ctgrad::invalid_argument, [](const auto& e) {
+                              return message_has(e, "ctgrad::levenberg_marquardt::minimize, the derivative of the residual by w") &&
+                                     message_has(e, "has length 4 but w has length 3");
+                          });
+    auto empty = ctgrad::make_parameters(w = std::vector<double>{});
+    BOOST_CHECK_EXCEPTION(ctgrad::levenberg_marquardt().minimize(ctgrad::sum(ctgrad::exp(w)) - y, empty, ctgrad::make_batch(y = ys)),
+                          ctgrad::invalid_argument, [](const auto& e) { return message_has(e, "the parameters have no components (w = [])"); });
+    // Messages show a long vector by its first components.
+    BOOST_TEST(ctgrad::detail::describe_parameters(ctgrad::make_parameters(w = std::vector<double>(8, 1.5), b = 2.0)) ==
+               "w = [1.5, 1.5, 1.5, ... 8 values], b = 2");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -9,19 +9,18 @@
 #include "ctgrad/error.hpp"
 #include "ctgrad/eval/fused.hpp"
 #include "ctgrad/optim/newton.hpp"
+#include "ctgrad/optim/parameter_columns.hpp"
 #include "ctgrad/optim/residual_pass.hpp"
 #include "ctgrad/optim/streaming_qr.hpp"
 #include "ctgrad/symbolic/derivative.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstddef>
 #include <limits>
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -64,7 +63,9 @@ enum class least_squares_termination {
     return "unknown";
 }
 
-/// How minimize ended, and what the fit says about its N parameters (in the store's order).
+/// How minimize ended, and what the fit says about its N parameter components (J's columns,
+/// in the store's order; N is std::dynamic_extent, counted at run time, when the store
+/// holds a param_vec).
 template <std::size_t N>
 struct least_squares_result {
     std::size_t iterations = 0;       ///< steps tried
@@ -73,9 +74,10 @@ struct least_squares_result {
     double initial_cost = 0;          ///< ½ Σ r² at the start
     double cost = 0;                  ///< ½ Σ r² at the end
     least_squares_termination termination = least_squares_termination::max_iterations;
-    /// σ² (JᵀJ)⁻¹ with σ² = Σ r² / (m - N), at the final parameters; NaN when m <= N.
-    std::array<std::array<double, N>, N> covariance{};
-    std::array<double, N> standard_errors{}; ///< the square roots of the covariance's diagonal
+    /// σ² (JᵀJ)⁻¹ with σ² = Σ r² / (m - N), at the final parameters; NaN when m <= N. One row
+    /// and column per column of J: a scalar parameter, or a component of a vector one.
+    typename detail::column_matrix<N>::type covariance{};
+    typename detail::column_numbers<N>::type standard_errors{}; ///< the square roots of the covariance's diagonal
 
     [[nodiscard]] bool converged() const noexcept {
         return termination != least_squares_termination::max_iterations &&
@@ -114,8 +116,9 @@ inline constexpr bool depends_on_no_parameter_v = (std::is_same_v<decltype(d(std
 
 } // namespace detail
 
-/// Levenberg–Marquardt for a per-example residual of scalar parameters:
+/// Levenberg–Marquardt for a per-example residual of scalar and vector parameters:
 /// `ctgrad::levenberg_marquardt().minimize(b1 * (1_c - exp(-(b2 * x))) - y, params, batch)`.
+/// Each component of a param_vec is a column of J.
 class levenberg_marquardt {
 public:
     /// Throws ctgrad::invalid_argument for a tolerance or damping that is negative or not finite.
@@ -133,153 +136,131 @@ public:
     /// least_squares_error when the residual is not finite at the start, a parameter is not
     /// determined by the data there, or a step is not finite; params then hold the last point kept.
     template <expression Residual, class T, class... P, class... B, class OnIteration = detail::ignore_iteration>
-    least_squares_result<sizeof...(P)> minimize(const Residual& residual, parameter_store<T, P...>& params,
-                                                const batch_view<T, B...>& batch, OnIteration&& on_iteration = {}) const {
-        constexpr std::size_t n = sizeof...(P);
+    least_squares_result<detail::columns_of_v<P...>> minimize(const Residual& residual, parameter_store<T, P...>& params,
+                                                              const batch_view<T, B...>& batch, OnIteration&& on_iteration = {}) const {
+        constexpr std::size_t N = detail::columns_of_v<P...>;
         using store = parameter_store<T, P...>;
+        using numbers = detail::column_numbers<N>;
         static_assert(!is_vector_v<Residual>, "ctgrad::levenberg_marquardt::minimize: the residual must be one number per example");
-        detail::require_scalar_parameters<P...>();
-        least_squares_result<n> result;
-        if constexpr (detail::all_scalar_v<P...>) {
-            static_assert(!detail::depends_on_no_parameter_v<Residual, P...>,
-                          "ctgrad::levenberg_marquardt::minimize: the residual contains none of the parameters in the store; "
-                          "write it in terms of the params passed to make_parameters");
-            result.examples = batch.examples();
-            if (batch.examples() == 0)
-                throw invalid_argument("ctgrad::levenberg_marquardt::minimize: the batch has no examples; pass make_batch(...) of the data");
+        static_assert(!detail::depends_on_no_parameter_v<Residual, P...>,
+                      "ctgrad::levenberg_marquardt::minimize: the residual contains none of the parameters in the store; "
+                      "write it in terms of the params passed to make_parameters");
+        least_squares_result<N> result;
+        result.examples = batch.examples();
+        if (batch.examples() == 0)
+            throw invalid_argument("ctgrad::levenberg_marquardt::minimize: the batch has no examples; pass make_batch(...) of the data");
 
-            detail::residual_pass<Residual, store, batch_view<T, B...>> pass(residual, batch);
-            detail::streaming_qr<n> qr, trial_qr;
-            result.cost = result.initial_cost = pass.run(params, qr);
-            if (!std::isfinite(result.cost))
-                throw least_squares_error(0, "ctgrad::levenberg_marquardt: the residual is not finite at the start (" +
-                                                 detail::describe_parameters(params) +
-                                                 "); start where the model is defined for every example");
-            // D_j: column j's norm now, but at least 10⁻³ (1 + its norm at the start), as Ceres'
-            // Jacobi scaling and diagonal clamp give; it fits more of NIST's problems than Moré's
-            // largest norm so far (docs/least_squares.md, How it works).
-            std::array<double, n> scale{}, least_scale{};
-            std::array<double, n> gradient{};
-            auto update_scale_and_gradient = [&](std::size_t iteration) {
-                for (std::size_t j = 0; j < n; ++j) {
-                    const double norm = qr.column_norm(j);
-                    if (!std::isfinite(norm))
-                        throw least_squares_error(iteration, "ctgrad::levenberg_marquardt: the derivative by " +
-                                                                 detail::parameter_name<P...>(j) + " is not finite at iteration " +
-                                                                 std::to_string(iteration) + " (" + detail::describe_parameters(params) +
-                                                                 "); start elsewhere, or rescale the parameter");
-                    if (iteration == 0) least_scale[j] = min_relative_scale * (1 + norm);
-                    scale[j] = std::max(norm, least_scale[j]);
-                    gradient[j] = qr.gradient(j);
+        detail::residual_pass<Residual, store, batch_view<T, B...>> pass(residual, params, batch);
+        const std::size_t n = pass.columns();
+        if (n == 0)
+            throw invalid_argument("ctgrad::levenberg_marquardt::minimize: the parameters have no components (" +
+                                   detail::describe_parameters(params) + "); give each param_vec its length in make_parameters");
+        detail::streaming_qr<N> qr(n), trial_qr(n);
+        result.cost = result.initial_cost = pass.run(params, qr);
+        if (!std::isfinite(result.cost))
+            throw least_squares_error(0, "ctgrad::levenberg_marquardt: the residual is not finite at the start (" +
+                                             detail::describe_parameters(params) + "); start where the model is defined for every example");
+        // D_j: column j's norm now, but at least 10⁻³ (1 + its norm at the start), as Ceres'
+        // Jacobi scaling and diagonal clamp give; it fits more of NIST's problems than Moré's
+        // largest norm so far (docs/least_squares.md, How it works).
+        auto scale = numbers::make(n), least_scale = numbers::make(n), gradient = numbers::make(n), point = numbers::make(n);
+        auto update_scale_and_gradient = [&](std::size_t iteration) {
+            for (std::size_t j = 0; j < n; ++j) {
+                const double norm = qr.column_norm(j);
+                if (!std::isfinite(norm))
+                    throw least_squares_error(iteration, "ctgrad::levenberg_marquardt: the derivative by " + detail::column_name(params, j) +
+                                                             " is not finite at iteration " + std::to_string(iteration) + " (" +
+                                                             detail::describe_parameters(params) + "); start elsewhere, or rescale the parameter");
+                if (iteration == 0) least_scale[j] = min_relative_scale * (1 + norm);
+                scale[j] = std::max(norm, least_scale[j]);
+                gradient[j] = qr.gradient(j);
+            }
+        };
+        update_scale_and_gradient(0);
+        require_determined(qr, params);
+        auto norm_of = [&](const typename numbers::type& v) {
+            double s = 0;
+            for (std::size_t j = 0; j < n; ++j) s += v[j] * v[j];
+            return std::sqrt(s);
+        };
+
+        double lambda = m_options.initial_damping;
+        double growth = 2;
+        on_iteration(least_squares_iteration<store>{0, result.cost, norm_of(gradient), lambda, false, params});
+        store trial = params;
+        bool stopped = false;
+        while (!stopped && result.iterations < m_options.max_iterations) {
+            if (result.cost == 0) {
+                result.termination = least_squares_termination::zero_residual;
+                break;
+            }
+            const double cosine = qr.largest_cosine(std::sqrt(2 * result.cost));
+            if (cosine <= m_options.gradient_tolerance) {
+                result.termination = least_squares_termination::gradient_tolerance;
+                break;
+            }
+            const auto step = detail::solve_damped(qr, scale, lambda);
+            detail::for_each_column(std::as_const(params), [&](std::size_t j, const T& v) { point[j] = double(v); });
+            double scaled_step = 0, scaled_params = 0;
+            for (std::size_t j = 0; j < n; ++j) {
+                if (!std::isfinite(step.step[j]))
+                    throw least_squares_error(result.iterations, "ctgrad::levenberg_marquardt: the step for " + detail::column_name(params, j) +
+                                                                     " is not finite at iteration " + std::to_string(result.iterations) +
+                                                                     " (" + detail::describe_parameters(params) +
+                                                                     "); rescale the parameters or start closer to the solution");
+                scaled_step += (scale[j] * step.step[j]) * (scale[j] * step.step[j]);
+                scaled_params += (scale[j] * point[j]) * (scale[j] * point[j]);
+            }
+            // A step this small is not tried, so it is not an iteration (nor a callback).
+            if (std::sqrt(scaled_step) <= m_options.parameter_tolerance * (std::sqrt(scaled_params) + m_options.parameter_tolerance)) {
+                result.termination = least_squares_termination::parameter_tolerance;
+                break;
+            }
+            detail::for_each_column(trial, [&](std::size_t j, T& v) { v = static_cast<T>(point[j] + step.step[j]); });
+            ++result.iterations;
+            const double trial_cost = pass.run(trial, trial_qr);
+            const double actual = result.cost - trial_cost;
+            const double rho = std::isfinite(trial_cost) && step.predicted_reduction > 0 ? actual / step.predicted_reduction : -1;
+            bool accepted = rho > 1e-3;
+            bool by_gradient = false;
+            const bool unjudged = trial_cost <= result.cost * (1 + noise_cost) ||
+                                  (step.predicted_reduction <= noise_cost * result.cost && trial_cost <= result.cost * (1 + rounding_cost));
+            if (!accepted && std::isfinite(trial_cost) && unjudged) {
+                // Near a minimum the cost is flat to double precision long before the
+                // parameters are: where it cannot rank the two points, or the model promises
+                // less than it resolves, the gradient, linear in the error, decides.
+                accepted = by_gradient = trial_qr.largest_cosine(std::sqrt(2 * trial_cost)) < cosine;
+            }
+            if (accepted) {
+                const double previous = result.cost;
+                params = trial;
+                ++result.accepted_steps;
+                result.cost = trial_cost;
+                std::swap(qr, trial_qr);
+                update_scale_and_gradient(result.iterations);
+                const double gain = 2 * rho - 1;
+                lambda *= std::max(1.0 / 3, 1 - gain * gain * gain);
+                lambda = std::max(lambda, min_damping);
+                growth = 2;
+                // A step the gradient accepted says nothing about the cost's tolerance, and a
+                // flat cost alone does not mean the parameters have settled.
+                if (!by_gradient && actual <= m_options.function_tolerance * previous &&
+                    step.predicted_reduction <= m_options.function_tolerance * previous &&
+                    std::sqrt(scaled_step) <= settled_step * std::sqrt(scaled_params)) {
+                    result.termination = least_squares_termination::function_tolerance;
+                    stopped = true;
                 }
-            };
-            update_scale_and_gradient(0);
-            for (std::size_t j = 0; j < n; ++j)
-                if (!(qr.column_norm(j) > 0))
-                    throw least_squares_error(0, "ctgrad::levenberg_marquardt: the data do not determine " + detail::parameter_name<P...>(j) +
-                                                     ": the residual's derivative by it is 0 for every example at the start (" +
-                                                     detail::describe_parameters(params) +
-                                                     "); remove it from the store, or start where it matters");
-            {
-                std::array<std::array<double, n>, n> unused{};
-                std::size_t failed = 0;
-                if (!detail::inverse_normal_matrix(qr, undetermined_pivot, unused, failed)) {
-                    std::string given;
-                    for (std::size_t k = 0; k < failed; ++k) given += (k ? ", " : "given ") + detail::parameter_name<P...>(k);
-                    throw least_squares_error(0, "ctgrad::levenberg_marquardt: " + given + (given.empty() ? "" : ", ") +
-                                                     "the data do not determine " + detail::parameter_name<P...>(failed) +
-                                                     " at the start (" + detail::describe_parameters(params) +
-                                                     "): the residual's derivatives by the parameters are linearly dependent; "
-                                                     "remove a parameter or write the model so that each one matters");
+            } else {
+                lambda *= growth;
+                growth *= 2;
+                if (lambda > max_damping) {
+                    result.termination = least_squares_termination::no_progress;
+                    stopped = true;
                 }
             }
-            auto norm_of = [](const std::array<double, n>& v) {
-                double s = 0;
-                for (double e : v) s += e * e;
-                return std::sqrt(s);
-            };
-
-            double lambda = m_options.initial_damping;
-            double growth = 2;
-            on_iteration(least_squares_iteration<store>{0, result.cost, norm_of(gradient), lambda, false, params});
-            store trial = params;
-            bool stopped = false;
-            while (!stopped && result.iterations < m_options.max_iterations) {
-                if (result.cost == 0) {
-                    result.termination = least_squares_termination::zero_residual;
-                    break;
-                }
-                const double cosine = qr.largest_cosine(std::sqrt(2 * result.cost));
-                if (cosine <= m_options.gradient_tolerance) {
-                    result.termination = least_squares_termination::gradient_tolerance;
-                    break;
-                }
-                const auto step = detail::solve_damped(qr, scale, lambda);
-                double scaled_step = 0, scaled_params = 0;
-                std::size_t k = 0;
-                ((trial[P{}] = static_cast<T>(double(params[P{}]) + step.step[k]), ++k), ...);
-                for (std::size_t j = 0; j < n; ++j) {
-                    if (!std::isfinite(step.step[j]))
-                        throw least_squares_error(result.iterations, "ctgrad::levenberg_marquardt: the step for " +
-                                                                         detail::parameter_name<P...>(j) + " is not finite at iteration " +
-                                                                         std::to_string(result.iterations) + " (" +
-                                                                         detail::describe_parameters(params) +
-                                                                         "); rescale the parameters or start closer to the solution");
-                    scaled_step += (scale[j] * step.step[j]) * (scale[j] * step.step[j]);
-                }
-                k = 0;
-                ((scaled_params += (scale[k] * double(params[P{}])) * (scale[k] * double(params[P{}])), ++k), ...);
-                // A step this small is not tried, so it is not an iteration (nor a callback).
-                if (std::sqrt(scaled_step) <= m_options.parameter_tolerance * (std::sqrt(scaled_params) + m_options.parameter_tolerance)) {
-                    result.termination = least_squares_termination::parameter_tolerance;
-                    break;
-                }
-                ++result.iterations;
-                const double trial_cost = pass.run(trial, trial_qr);
-                const double actual = result.cost - trial_cost;
-                const double rho = std::isfinite(trial_cost) && step.predicted_reduction > 0 ? actual / step.predicted_reduction : -1;
-                bool accepted = rho > 1e-3;
-                bool by_gradient = false;
-                const bool unjudged = trial_cost <= result.cost * (1 + noise_cost) ||
-                                      (step.predicted_reduction <= noise_cost * result.cost &&
-                                       trial_cost <= result.cost * (1 + rounding_cost));
-                if (!accepted && std::isfinite(trial_cost) && unjudged) {
-                    // Near a minimum the cost is flat to double precision long before the
-                    // parameters are: where it cannot rank the two points, or the model promises
-                    // less than it resolves, the gradient, linear in the error, decides.
-                    accepted = by_gradient = trial_qr.largest_cosine(std::sqrt(2 * trial_cost)) < cosine;
-                }
-                if (accepted) {
-                    const double previous = result.cost;
-                    params = trial;
-                    ++result.accepted_steps;
-                    result.cost = trial_cost;
-                    std::swap(qr, trial_qr);
-                    update_scale_and_gradient(result.iterations);
-                    const double gain = 2 * rho - 1;
-                    lambda *= std::max(1.0 / 3, 1 - gain * gain * gain);
-                    lambda = std::max(lambda, min_damping);
-                    growth = 2;
-                    // A step the gradient accepted says nothing about the cost's tolerance, and a
-                    // flat cost alone does not mean the parameters have settled.
-                    if (!by_gradient && actual <= m_options.function_tolerance * previous &&
-                        step.predicted_reduction <= m_options.function_tolerance * previous &&
-                        std::sqrt(scaled_step) <= settled_step * std::sqrt(scaled_params)) {
-                        result.termination = least_squares_termination::function_tolerance;
-                        stopped = true;
-                    }
-                } else {
-                    lambda *= growth;
-                    growth *= 2;
-                    if (lambda > max_damping) {
-                        result.termination = least_squares_termination::no_progress;
-                        stopped = true;
-                    }
-                }
-                on_iteration(least_squares_iteration<store>{result.iterations, result.cost, norm_of(gradient), lambda, accepted, params});
-            }
-            covariance(qr, result);
+            on_iteration(least_squares_iteration<store>{result.iterations, result.cost, norm_of(gradient), lambda, accepted, params});
         }
+        covariance(qr, result);
         return result;
     }
 
@@ -320,16 +301,41 @@ private:
                                    (positive ? "> 0" : ">= 0") + ", not " + std::to_string(v));
     }
 
+    /// Throws least_squares_error naming the first parameter component that J's columns at the
+    /// start do not determine: its column is 0, or a combination of the columns before it.
+    template <std::size_t N, class Store>
+    static void require_determined(const detail::streaming_qr<N>& qr, const Store& params) {
+        const std::size_t n = qr.parameters();
+        for (std::size_t j = 0; j < n; ++j)
+            if (!(qr.column_norm(j) > 0))
+                throw least_squares_error(0, "ctgrad::levenberg_marquardt: the data do not determine " + detail::column_name(params, j) +
+                                                 ": the residual's derivative by it is 0 for every example at the start (" +
+                                                 detail::describe_parameters(params) + "); remove it from the store, or start where it matters");
+        auto unused = detail::column_matrix<N>::make(n);
+        std::size_t failed = 0;
+        if (detail::inverse_normal_matrix(qr, undetermined_pivot, unused, failed)) return;
+        std::string given;
+        for (std::size_t k = 0; k < failed && k < 4; ++k) given += (k ? ", " : "given ") + detail::column_name(params, k);
+        if (failed > 4) given += ", ... (" + std::to_string(failed) + " components)";
+        throw least_squares_error(0, "ctgrad::levenberg_marquardt: " + given + (given.empty() ? "" : ", ") + "the data do not determine " +
+                                         detail::column_name(params, failed) + " at the start (" + detail::describe_parameters(params) +
+                                         "): the residual's derivatives by the parameters are linearly dependent; "
+                                         "remove a parameter or write the model so that each one matters");
+    }
+
     /// σ² (JᵀJ)⁻¹ from R at the final point; NaN where J does not determine the parameters.
     template <std::size_t N>
     static void covariance(const detail::streaming_qr<N>& qr, least_squares_result<N>& result) {
         constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-        std::array<std::array<double, N>, N> inverse{};
+        const std::size_t n = qr.parameters();
+        result.covariance = detail::column_matrix<N>::make(n);
+        result.standard_errors = detail::column_numbers<N>::make(n);
+        auto inverse = detail::column_matrix<N>::make(n);
         std::size_t failed = 0;
-        const bool ok = result.examples > N && detail::inverse_normal_matrix(qr, undetermined_pivot, inverse, failed);
-        const double sigma2 = result.examples > N ? 2 * result.cost / double(result.examples - N) : nan;
-        for (std::size_t i = 0; i < N; ++i) {
-            for (std::size_t j = 0; j < N; ++j) result.covariance[i][j] = ok ? sigma2 * inverse[i][j] : nan;
+        const bool ok = result.examples > n && detail::inverse_normal_matrix(qr, undetermined_pivot, inverse, failed);
+        const double sigma2 = result.examples > n ? 2 * result.cost / double(result.examples - n) : nan;
+        for (std::size_t i = 0; i < n; ++i) {
+            for (std::size_t j = 0; j < n; ++j) result.covariance[i][j] = ok ? sigma2 * inverse[i][j] : nan;
             result.standard_errors[i] = ok ? std::sqrt(result.covariance[i][i]) : nan;
         }
     }

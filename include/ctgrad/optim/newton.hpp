@@ -15,6 +15,7 @@
 #include "ctgrad/data/dataset.hpp"
 #include "ctgrad/error.hpp"
 #include "ctgrad/eval/fused.hpp"
+#include "ctgrad/optim/parameter_columns.hpp"
 #include "ctgrad/symbolic/derivative.hpp"
 #include "ctgrad/train/model.hpp"
 
@@ -22,7 +23,6 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
-#include <cstdio>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -105,19 +105,6 @@ constexpr void require_scalar_parameters() {
 }
 
 template <class... P> inline constexpr bool all_scalar_v = !(P::is_vector || ...);
-
-inline std::string newton_number(double v) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%.6g", v);
-    return buffer;
-}
-
-template <class T, class... P>
-std::string describe_parameters(const parameter_store<T, P...>& params) {
-    std::string out;
-    ((out += (out.empty() ? "" : ", ") + std::string(P::name.view()) + " = " + newton_number(double(params[P{}]))), ...);
-    return out;
-}
 
 template <class... P>
 std::string parameter_names() {
@@ -329,7 +316,7 @@ private:
         std::string given;
         for (std::size_t k = 0; k < solved.failed; ++k) given += (k ? ", " : "given ") + detail::parameter_name<P...>(k);
         if (!given.empty()) given += ", ";
-        const std::string pivot = " (pivot " + detail::newton_number(solved.pivot) + ")";
+        const std::string pivot = " (pivot " + detail::parameter_number(solved.pivot) + ")";
         if (solved.status == solved.singular)
             throw newton_error(iteration, "ctgrad::newton: " + by + " is singular" + where + ": " + given +
                                               "the loss does not determine " + name + pivot +

@@ -1,5 +1,5 @@
 // ctgrad/optim/residual_pass.hpp: one fused pass of a per-example residual r and its
-// derivative by every scalar parameter over a batch, reduced to ½ Σ r² and the triangular
+// derivative by every parameter component over a batch, reduced to ½ Σ r² and the triangular
 // factor R of [J | r] (streaming_qr.hpp). The residual and J's columns are plan entries of one
 // kernel (common subexpressions computed once per block), written a chunk at a time to a
 // buffer that stays in L2 and reflected into R there, so J is never stored.
@@ -7,6 +7,7 @@
 #define CTGRAD_OPTIM_RESIDUAL_PASS_HPP
 
 #include "ctgrad/eval/fused.hpp"
+#include "ctgrad/optim/parameter_columns.hpp"
 #include "ctgrad/optim/streaming_qr.hpp"
 #include "ctgrad/symbolic/derivative.hpp"
 
@@ -18,11 +19,14 @@
 
 namespace ctgrad::detail {
 
-/// Examples per chunk: its residuals and Jacobian columns stay in L2.
+/// Examples per chunk at most (fewer with many columns): its residuals and Jacobian columns
+/// stay in L2.
 inline constexpr std::size_t least_squares_chunk = 2048;
 /// Chunks per piece, the unit of work a thread takes. Each piece has its own R and the pieces'
 /// factors are merged in piece order, so the result does not depend on the number of threads.
 inline constexpr std::size_t least_squares_piece_chunks = 16;
+/// Pieces per round: the factors kept at once, (N + 1)² numbers each, whatever the batch.
+inline constexpr std::size_t least_squares_round_pieces = 32;
 
 /// The calling thread's buffer of a chunk's columns (thread_buffer).
 struct residual_pass_purpose;
@@ -58,64 +62,113 @@ class residual_pass;
 template <class Residual, class T, class... P, class... B>
 class residual_pass<Residual, parameter_store<T, P...>, batch_view<T, B...>> {
 public:
-    static constexpr std::size_t n = sizeof...(P);
+    /// J's column count, or dynamic_columns when a parameter is a vector.
+    static constexpr std::size_t N = columns_of_v<P...>;
     using store = parameter_store<T, P...>;
     using batch_type = batch_view<T, B...>;
 
-    /// For a batch of at least one example (minimize checks).
-    residual_pass(const Residual& residual, const batch_type& batch)
-        : m_slotted(residual), m_batch(batch),
-          m_pieces((batch.examples() + piece_examples - 1) / piece_examples) {}
+    /// For a batch of at least one example (minimize checks) and parameters of the lengths that
+    /// `params` has. Throws ctgrad::invalid_argument when a vector partial's inputs and its
+    /// parameter differ in length.
+    residual_pass(const Residual& residual, const store& params, const batch_type& batch)
+        : m_slotted(residual), m_batch(batch), m_columns(column_count(params)),
+          m_chunk(std::clamp<std::size_t>(chunk_numbers / (m_columns + 1), least_squares_min_chunk, least_squares_chunk)) {
+        std::size_t first = 0;
+        for_each_type(type_list<P...>{}, [&](auto symbol, auto i) {
+            using S = typename decltype(symbol)::type;
+            m_first_column[i] = first;
+            if constexpr (S::is_vector) {
+                using G = decltype(derive_any(E{}, S{}));
+                if constexpr (element_leaves_t<G>::size > 0)
+                    (void)common_vector_length(push_unique_t<element_leaves_t<G>, S>{}, params, batch, [] {
+                        return "ctgrad::levenberg_marquardt::minimize, the derivative of the residual by " + std::string(S::name.view()) +
+                               ", " + to_string(G{});
+                    });
+                m_lengths[i] = params[S{}].size();
+            } else {
+                m_lengths[i] = 1;
+            }
+            first += m_lengths[i];
+        });
+        const std::size_t piece_examples = least_squares_piece_chunks * m_chunk;
+        m_piece_count = (batch.examples() + piece_examples - 1) / piece_examples;
+        const std::size_t kept = std::min(m_piece_count, least_squares_round_pieces);
+        m_pieces.reserve(kept);
+        for (std::size_t c = 0; c < kept; ++c) m_pieces.push_back({streaming_qr<N>(m_columns), 0});
+    }
+
+    /// J's column count.
+    [[nodiscard]] std::size_t columns() const noexcept { return m_columns; }
 
     /// ½ Σ r² at `at` (sum_of_squares per chunk, the chunks in order), and the factor R of
-    /// [J | r] there, into `qr`.
-    double run(const store& at, streaming_qr<n>& qr) {
+    /// [J | r] there, into `qr` (of columns() parameters).
+    double run(const store& at, streaming_qr<N>& qr) {
         inputs_type in{at, m_batch, m_slotted.numbers()};
         prepare_inputs<entries>(in);
-        parallel_for(m_pieces.size(), [&](std::size_t c) { run_piece(in, c); });
-        qr = m_pieces[0].qr;
-        long double half_sum = m_pieces[0].half_sum;
-        for (std::size_t c = 1; c < m_pieces.size(); ++c) {
-            qr.merge(m_pieces[c].qr);
-            half_sum += m_pieces[c].half_sum;
+        long double half_sum = 0;
+        // Rounds of pieces, merged in piece order: a round's factors are all that is kept.
+        for (std::size_t first = 0; first < m_piece_count; first += m_pieces.size()) {
+            const std::size_t count = std::min(m_pieces.size(), m_piece_count - first);
+            parallel_for(count, [&](std::size_t c) { run_piece(in, first + c, m_pieces[c]); });
+            for (std::size_t c = 0; c < count; ++c) {
+                if (first + c == 0) qr = m_pieces[0].qr;
+                else qr.merge(m_pieces[c].qr);
+                half_sum += m_pieces[c].half_sum;
+            }
         }
         return static_cast<double>(half_sum);
     }
 
 private:
-    static constexpr std::size_t piece_examples = least_squares_piece_chunks * least_squares_chunk;
+    /// The doubles a chunk's columns may take (512 KiB, within L2), and the fewest examples per
+    /// chunk however many columns there are.
+    static constexpr std::size_t chunk_numbers = std::size_t(1) << 16;
+    static constexpr std::size_t least_squares_min_chunk = 256;
 
     using slotted_type = slotted_expression<Residual, T>;
     using E = std::remove_cvref_t<decltype(std::declval<slotted_type&>().m_expression)>;
-    /// J's columns, then r: the column order of streaming_qr.
-    using columns = type_list<decltype(derive_any(E{}, P{}))..., E>;
     using entries = plan_entries_t<decltype(derive_any(E{}, P{}))..., E>;
     using inputs_type = kernel_inputs<store, batch_type, slotted_type::count, entries>;
 
     struct piece {
-        streaming_qr<n> qr;
+        streaming_qr<N> qr;
         long double half_sum = 0;
     };
 
-    void run_piece(const inputs_type& in, std::size_t c) {
-        double* const room = thread_buffer<double, residual_pass_purpose>((n + 1) * least_squares_chunk);
-        std::array<double*, n + 1> column{};
-        for (std::size_t j = 0; j <= n; ++j) column[j] = room + j * least_squares_chunk;
-        piece& out = m_pieces[c];
+    /// Piece c of the batch, into `out`.
+    void run_piece(const inputs_type& in, std::size_t c, piece& out) {
+        double* const room = thread_buffer<double, residual_pass_purpose>((m_columns + 1) * m_chunk);
+        auto column_storage = pointers::make(m_columns + 1);
+        for (std::size_t j = 0; j <= m_columns; ++j) column_storage[j] = room + j * m_chunk;
+        double* const* const column = column_storage.data();
         out.qr.clear();
         out.half_sum = 0;
+        const std::size_t piece_examples = least_squares_piece_chunks * m_chunk;
         const std::size_t end = std::min(m_batch.examples(), (c + 1) * piece_examples);
-        for (std::size_t begin = c * piece_examples; begin < end; begin += least_squares_chunk) {
-            const std::size_t count = std::min(least_squares_chunk, end - begin);
+        for (std::size_t begin = c * piece_examples; begin < end; begin += m_chunk) {
+            const std::size_t count = std::min(m_chunk, end - begin);
             no_sums none;
             run_plan<entries>(in, begin, begin + count, none, [&](const auto& ev, no_sums&) {
-                for_each_type(columns{}, [&](auto type, auto j) {
-                    for (std::size_t k = 0; k < ev.active(); ++k)
-                        store_lanes(ev.template scalar<typename decltype(type)::type>(k), column[j] + (ev.m_offset - begin) + k * ev.lanes);
+                const std::size_t at = ev.m_offset - begin;
+                // J's columns: a scalar parameter's partial, then each component of a vector's.
+                for_each_type(type_list<P...>{}, [&](auto symbol, auto i) {
+                    using S = typename decltype(symbol)::type;
+                    using G = decltype(derive_any(E{}, S{}));
+                    double* const* const first = column + m_first_column[i];
+                    if constexpr (S::is_vector) {
+                        for (std::size_t e = 0; e < m_lengths[i]; ++e)
+                            for (std::size_t k = 0; k < ev.active(); ++k)
+                                store_lanes(ev.template element<G>(e, k), first[e] + at + k * ev.lanes);
+                    } else {
+                        for (std::size_t k = 0; k < ev.active(); ++k)
+                            store_lanes(ev.template scalar<G>(k), first[0] + at + k * ev.lanes);
+                    }
                 });
+                for (std::size_t k = 0; k < ev.active(); ++k)
+                    store_lanes(ev.template scalar<E>(k), column[m_columns] + at + k * ev.lanes);
             });
-            out.half_sum += sum_of_squares(column[n], count) / 2;
-            out.qr.add_rows(column, count);
+            out.half_sum += sum_of_squares(column[m_columns], count) / 2;
+            out.qr.add_rows({column, m_columns + 1}, count);
         }
     }
 
@@ -133,9 +186,22 @@ private:
         }
     }
 
+    /// The chunk's column pointers: J's columns and r.
+    struct pointers {
+        using type = std::conditional_t<N == dynamic_columns, std::vector<double*>, std::array<double*, N + 1>>;
+        static type make(std::size_t count) {
+            if constexpr (N == dynamic_columns) return type(count);
+            else return {};
+        }
+    };
+
     slotted_type m_slotted;
     batch_type m_batch;
-    std::vector<piece> m_pieces;
+    std::size_t m_columns;
+    std::size_t m_chunk; ///< examples per chunk
+    std::array<std::size_t, sizeof...(P)> m_first_column{}, m_lengths{};
+    std::size_t m_piece_count = 0;
+    std::vector<piece> m_pieces; ///< one round's
 };
 
 } // namespace ctgrad::detail

@@ -5,12 +5,15 @@
 #ifndef CTGRAD_OPTIM_STREAMING_QR_HPP
 #define CTGRAD_OPTIM_STREAMING_QR_HPP
 
+#include "ctgrad/optim/parameter_columns.hpp"
 #include "ctgrad/simd/simd.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <span>
+#include <type_traits>
 
 namespace ctgrad::detail {
 
@@ -22,22 +25,24 @@ inline double rotation_norm(double a, double b) noexcept {
     return std::sqrt(a * a + b * b);
 }
 
-/// Rotates `row` into the upper-triangular rows of `tri`, from row `from` on, one Givens
-/// rotation per entry of `row` still to be zeroed.
-template <std::size_t Rows, std::size_t Columns>
-void rotate_into(std::array<std::array<double, Columns>, Rows>& tri, std::array<double, Columns> row, std::size_t from) noexcept {
-    for (std::size_t k = from; k < Rows; ++k) {
+/// Rotates `row` (`columns` entries, overwritten) into the upper-triangular rows of `tri`
+/// (`rows` x `columns`, row-major), from row `from` on, one Givens rotation per entry of `row`
+/// still to be zeroed. A size is a std::size_t, or a std::integral_constant for loops of fixed length.
+template <class Rows, class Columns>
+void rotate_into(double* tri, Rows rows, Columns columns, double* row, std::size_t from) noexcept {
+    for (std::size_t k = from; k < rows; ++k) {
         const double b = row[k];
         if (b == 0) continue;
-        const double a = tri[k][k];
+        double* const upper = tri + k * columns;
+        const double a = upper[k];
         const double h = rotation_norm(a, b);
         const double inverse = 1 / h; // one division, not two: they were most of a rotation's time
         const double c = a * inverse, s = b * inverse;
-        tri[k][k] = h;
-        for (std::size_t j = k + 1; j < Columns; ++j) {
-            const double upper = tri[k][j];
-            tri[k][j] = c * upper + s * row[j];
-            row[j] = c * row[j] - s * upper;
+        upper[k] = h;
+        for (std::size_t j = k + 1; j < columns; ++j) {
+            const double kept = upper[j];
+            upper[j] = c * kept + s * row[j];
+            row[j] = c * row[j] - s * kept;
         }
     }
 }
@@ -87,78 +92,110 @@ inline reflection reflect(double alpha, double sigma) noexcept {
     return {norm, 2 * v0 * v0 / (sigma + v0 * v0), 1 / v0, true};
 }
 
-/// R of [J | r] for N parameters: rows of N Jacobian entries and a residual.
+/// R of [J | r] for N parameters (N may be dynamic_columns: the count is then given at run
+/// time): rows of N Jacobian entries and a residual.
 template <std::size_t N>
 class streaming_qr {
 public:
-    static constexpr std::size_t columns = N + 1;
-    using row_type = std::array<double, columns>;
+    static constexpr bool fixed = N != dynamic_columns;
 
-    void clear() noexcept { m_r = {}; }
+    streaming_qr() requires fixed = default;
+    explicit streaming_qr(std::size_t parameters)
+        : m_parameters(parameters), m_r(storage::make((parameters + 1) * (parameters + 1))) {}
+
+    /// J's column count, a std::integral_constant when fixed.
+    [[nodiscard]] auto parameters() const noexcept {
+        if constexpr (fixed) return std::integral_constant<std::size_t, N>{};
+        else return m_parameters;
+    }
+    /// J's columns and r.
+    [[nodiscard]] auto columns() const noexcept {
+        if constexpr (fixed) return std::integral_constant<std::size_t, N + 1>{};
+        else return m_parameters + 1;
+    }
+
+    void clear() noexcept { std::fill(m_r.begin(), m_r.end(), 0.0); }
 
     /// Rotates one row (J_i, r_i) into R.
-    void add_row(const row_type& row) noexcept { rotate_into(m_r, row, 0); }
+    void add_row(std::span<const double> row) {
+        auto copy = row_storage::make(columns());
+        std::copy(row.begin(), row.end(), copy.begin());
+        rotate_into(m_r.data(), columns(), columns(), copy.data(), 0);
+    }
 
     /// Adds `count` rows given by columns: column[j][i] is entry j of row i (J's N columns, then
     /// r). One Householder reflection per column zeroes it below R's diagonal, in SIMD over the
     /// rows: about 2 count N² flops and N + 1 square roots, where a rotation per entry costs
     /// count N² / 2 square roots and divisions. Overwrites the columns.
-    void add_rows(const std::array<double*, columns>& column, std::size_t count) noexcept {
-        for (std::size_t k = 0; k < columns; ++k) {
+    void add_rows(std::span<double* const> column, std::size_t count) {
+        const auto n = columns();
+        for (std::size_t k = 0; k < n; ++k) {
             double* const v = column[k];
             const double sigma = dot(v, v, count);
             if (sigma == 0 && std::none_of(v, v + count, [](double e) { return e != 0; })) continue;
-            const reflection h = reflect(m_r[k][k], sigma);
+            const reflection h = reflect(at(k, k), sigma);
             if (!h.ok) {
                 // Squares out of double's range: rotations, which guard against it, from here on.
+                auto row = row_storage::make(n);
                 for (std::size_t i = 0; i < count; ++i) {
-                    row_type row{};
-                    for (std::size_t j = k; j < columns; ++j) row[j] = column[j][i];
-                    rotate_into(m_r, row, k);
+                    std::fill(row.begin(), row.end(), 0.0);
+                    for (std::size_t j = k; j < n; ++j) row[j] = column[j][i];
+                    rotate_into(m_r.data(), n, n, row.data(), k);
                 }
                 return;
             }
-            m_r[k][k] = h.norm;
-            for (std::size_t j = k + 1; j < columns; ++j) {
-                const double w = h.tau * (m_r[k][j] + dot(v, column[j], count) * h.inverse_v0);
-                m_r[k][j] -= w;
+            at(k, k) = h.norm;
+            for (std::size_t j = k + 1; j < n; ++j) {
+                const double w = h.tau * (at(k, j) + dot(v, column[j], count) * h.inverse_v0);
+                at(k, j) -= w;
                 subtract_scaled(column[j], w * h.inverse_v0, v, count);
             }
         }
     }
 
-    /// Adds the rows of another factor: R of [R; other's R].
-    void merge(const streaming_qr& other) noexcept {
-        for (std::size_t i = 0; i < columns; ++i) rotate_into(m_r, other.m_r[i], i);
+    /// Adds the rows of another factor of as many columns: R of [R; other's R].
+    void merge(const streaming_qr& other) {
+        const auto n = columns();
+        auto row = row_storage::make(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            std::copy_n(other.m_r.data() + i * n, std::size_t(n), row.begin());
+            rotate_into(m_r.data(), n, n, row.data(), i);
+        }
     }
 
     /// R's entry (i, j), j >= i: the leading N x N block is J's triangular factor, the last
     /// column holds z = Qᵀr, and R(N, N)² is what no step can remove from |r|².
-    [[nodiscard]] double operator()(std::size_t i, std::size_t j) const noexcept { return m_r[i][j]; }
+    [[nodiscard]] double operator()(std::size_t i, std::size_t j) const noexcept { return m_r[i * columns() + j]; }
 
     /// The Euclidean norm of J's column j (R's column j: rotations keep column norms).
     [[nodiscard]] double column_norm(std::size_t j) const noexcept {
         double s = 0;
-        for (std::size_t i = 0; i <= j; ++i) s += m_r[i][j] * m_r[i][j];
+        for (std::size_t i = 0; i <= j; ++i) s += (*this)(i, j) * (*this)(i, j);
         return std::sqrt(s);
     }
 
     /// (Jᵀr)_j = Σᵢ R(i, j) z_i: Qᵀ keeps inner products.
     [[nodiscard]] double gradient(std::size_t j) const noexcept {
         double g = 0;
-        for (std::size_t i = 0; i <= j; ++i) g += m_r[i][j] * m_r[i][N];
+        for (std::size_t i = 0; i <= j; ++i) g += (*this)(i, j) * (*this)(i, parameters());
         return g;
     }
 
     /// max_j |J_jᵀr| / (|J_j| |r|): how far r is from orthogonal to every column of J.
     [[nodiscard]] double largest_cosine(double residual_norm) const noexcept {
         double out = 0;
-        for (std::size_t j = 0; j < N; ++j) out = std::max(out, std::abs(gradient(j)) / (column_norm(j) * residual_norm));
+        for (std::size_t j = 0; j < parameters(); ++j) out = std::max(out, std::abs(gradient(j)) / (column_norm(j) * residual_norm));
         return out;
     }
 
 private:
-    std::array<row_type, columns> m_r{};
+    using storage = column_numbers<N, (N + 1) * (N + 1)>;
+    using row_storage = column_numbers<N, N + 1>;
+
+    double& at(std::size_t i, std::size_t j) noexcept { return m_r[i * columns() + j]; }
+
+    std::size_t m_parameters = fixed ? N : 0;
+    typename storage::type m_r{};
 };
 
 /// The step δ minimising |J δ + r|² + λ |D δ|², from R (streaming_qr) alone: [R_J | z] (J's
@@ -166,45 +203,50 @@ private:
 /// (Moré's damped least squares, without JᵀJ).
 template <std::size_t N>
 struct damped_step {
-    std::array<double, N> step{};
+    typename column_numbers<N>::type step{};
     double predicted_reduction = 0; ///< ½|r|² - ½|J δ + r|², the model's promise
 };
 
 namespace damped {
 
+/// N rows of N + 1 entries, row-major.
 template <std::size_t N>
-using rows = std::array<std::array<double, N + 1>, N>;
+using rows = column_numbers<N, N * (N + 1)>;
 
 /// Reduces the stack by rotating each damping row into `top`: guarded against overflow by
 /// rotation_norm, at N (N + 1) / 2 dependent square roots.
-template <std::size_t N>
-void by_rotations(rows<N>& top, const rows<N>& damping) {
-    for (std::size_t j = 0; j < N; ++j) rotate_into(top, damping[j], j);
+template <class Rows, class Size>
+void by_rotations(Rows& top, Rows damping, Size n) {
+    const auto columns = n + std::integral_constant<std::size_t, 1>{};
+    for (std::size_t j = 0; j < n; ++j) rotate_into(top.data(), n, columns, damping.data() + j * columns, j);
 }
 
 /// Reduces the stack by one Householder reflection per column, N square roots; false, with
 /// nothing changed, when a column's sum of squares leaves double's range.
-template <std::size_t N>
-bool by_reflections(rows<N>& top, rows<N> damping) {
-    const rows<N> kept = top;
-    for (std::size_t k = 0; k < N; ++k) {
+template <class Rows, class Size>
+bool by_reflections(Rows& top, Rows damping, Size n) {
+    const auto columns = n + std::integral_constant<std::size_t, 1>{};
+    const Rows kept = top;
+    auto below = [&](std::size_t row, std::size_t column) -> double& { return damping[row * columns + column]; };
+    for (std::size_t k = 0; k < n; ++k) {
         // Column k below the diagonal: damping rows 0..k (row k's own entry and the fill-in of
         // the reflections before it); the rows of R below k are 0 there.
         double sigma = 0;
-        for (std::size_t j = 0; j <= k; ++j) sigma += damping[j][k] * damping[j][k];
+        for (std::size_t j = 0; j <= k; ++j) sigma += below(j, k) * below(j, k);
         if (sigma == 0) continue;
-        const reflection h = reflect(top[k][k], sigma);
+        double* const upper = top.data() + k * columns;
+        const reflection h = reflect(upper[k], sigma);
         if (!h.ok) {
             top = kept;
             return false;
         }
-        top[k][k] = h.norm;
-        for (std::size_t c = k + 1; c <= N; ++c) {
+        upper[k] = h.norm;
+        for (std::size_t c = k + 1; c < columns; ++c) {
             double w = 0;
-            for (std::size_t j = 0; j <= k; ++j) w += damping[j][k] * damping[j][c];
-            w = h.tau * (top[k][c] + w * h.inverse_v0);
-            top[k][c] -= w;
-            for (std::size_t j = 0; j <= k; ++j) damping[j][c] -= w * h.inverse_v0 * damping[j][k];
+            for (std::size_t j = 0; j <= k; ++j) w += below(j, k) * below(j, c);
+            w = h.tau * (upper[c] + w * h.inverse_v0);
+            upper[c] -= w;
+            for (std::size_t j = 0; j <= k; ++j) below(j, c) -= w * h.inverse_v0 * below(j, k);
         }
     }
     return true;
@@ -213,25 +255,29 @@ bool by_reflections(rows<N>& top, rows<N> damping) {
 } // namespace damped
 
 template <std::size_t N>
-damped_step<N> solve_damped(const streaming_qr<N>& qr, const std::array<double, N>& scale, double lambda) {
-    damped::rows<N> top{}, damping{};
-    for (std::size_t i = 0; i < N; ++i)
-        for (std::size_t j = i; j <= N; ++j) top[i][j] = qr(i, j);
+damped_step<N> solve_damped(const streaming_qr<N>& qr, const typename column_numbers<N>::type& scale, double lambda) {
+    const auto n = qr.parameters();
+    const auto columns = qr.columns();
+    using rows = damped::rows<N>;
+    auto top = rows::make(n * columns), damping = rows::make(n * columns);
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = i; j < columns; ++j) top[i * columns + j] = qr(i, j);
     const double root = std::sqrt(lambda);
-    for (std::size_t j = 0; j < N; ++j) damping[j][j] = root * scale[j];
-    if (!damped::by_reflections(top, damping)) damped::by_rotations(top, damping);
-    damped_step<N> out;
-    for (std::size_t k = N; k-- > 0;) {
-        double v = -top[k][N];
-        for (std::size_t j = k + 1; j < N; ++j) v -= top[k][j] * out.step[j];
-        out.step[k] = top[k][k] != 0 ? v / top[k][k] : 0.0;
+    for (std::size_t j = 0; j < n; ++j) damping[j * columns + j] = root * scale[j];
+    if (!damped::by_reflections(top, damping, n)) damped::by_rotations(top, damping, n);
+    damped_step<N> out{column_numbers<N>::make(n)};
+    for (std::size_t k = n; k-- > 0;) {
+        const double* const row = top.data() + k * columns;
+        double v = -row[n];
+        for (std::size_t j = k + 1; j < n; ++j) v -= row[j] * out.step[j];
+        out.step[k] = row[k] != 0 ? v / row[k] : 0.0;
     }
     // |J δ + r|² = |R δ + z|² + R(N, N)², so the promise is ½|z|² - ½|R δ + z|².
     double before = 0, after = 0;
-    for (std::size_t i = 0; i < N; ++i) {
-        double v = qr(i, N);
+    for (std::size_t i = 0; i < n; ++i) {
+        double v = qr(i, n);
         before += v * v;
-        for (std::size_t j = i; j < N; ++j) v += qr(i, j) * out.step[j];
+        for (std::size_t j = i; j < n; ++j) v += qr(i, j) * out.step[j];
         after += v * v;
     }
     out.predicted_reduction = (before - after) / 2;
@@ -241,16 +287,16 @@ damped_step<N> solve_damped(const streaming_qr<N>& qr, const std::array<double, 
 /// (JᵀJ)⁻¹ = R⁻¹ R⁻ᵀ from J's factor; false when a diagonal entry of R is not above
 /// `tiny` times its column's norm (a parameter J does not determine), naming it in `failed`.
 template <std::size_t N>
-bool inverse_normal_matrix(const streaming_qr<N>& qr, double tiny, std::array<std::array<double, N>, N>& out,
-                           std::size_t& failed) {
-    std::array<std::array<double, N>, N> inv{}; // R⁻¹, upper triangular
-    for (std::size_t j = 0; j < N; ++j) {
+bool inverse_normal_matrix(const streaming_qr<N>& qr, double tiny, typename column_matrix<N>::type& out, std::size_t& failed) {
+    const auto n = qr.parameters();
+    for (std::size_t j = 0; j < n; ++j) {
         if (!(std::abs(qr(j, j)) > tiny * qr.column_norm(j))) {
             failed = j;
             return false;
         }
     }
-    for (std::size_t j = 0; j < N; ++j) {
+    auto inv = column_matrix<N>::make(n); // R⁻¹, upper triangular
+    for (std::size_t j = 0; j < n; ++j) {
         inv[j][j] = 1 / qr(j, j);
         for (std::size_t i = j; i-- > 0;) {
             double v = 0;
@@ -258,10 +304,10 @@ bool inverse_normal_matrix(const streaming_qr<N>& qr, double tiny, std::array<st
             inv[i][j] = -v / qr(i, i);
         }
     }
-    for (std::size_t i = 0; i < N; ++i)
-        for (std::size_t j = 0; j < N; ++j) {
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < n; ++j) {
             double v = 0;
-            for (std::size_t k = std::max(i, j); k < N; ++k) v += inv[i][k] * inv[j][k];
+            for (std::size_t k = std::max(i, j); k < n; ++k) v += inv[i][k] * inv[j][k];
             out[i][j] = v;
         }
     return true;
