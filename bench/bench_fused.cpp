@@ -17,9 +17,9 @@
 // >= 256 MiB of X per d (double and float; m a power of two, so the rows of a block collide
 // in the caches), the same in double with m not a power of two (named <double>/not_pow2/...:
 // 15/16 of it plus 24 examples, so that the rows fall 192 bytes apart in the cache sets), and
-// the two full batches that issue 6 compares with PyTorch, named
-// <T>/issue6/...: n = 10^6 at d = 128 (X is 1 GiB in double) and n = 2 * 10^7 at d = 2
-// (select them with --benchmark_filter=issue6).
+// the two full batches compared with PyTorch (bench/compare.py), named
+// <T>/pytorch_sizes/...: n = 10^6 at d = 128 (X is 1 GiB in double) and n = 2 * 10^7 at d = 2
+// (select them with --benchmark_filter=pytorch_sizes).
 //
 // All of the above run on one thread (ctgrad::set_max_threads(1)), like the hand loop and the
 // probe. The full batches also run on every thread ctgrad may use (max_threads() at start:
@@ -607,11 +607,11 @@ const bool registered = [] {
     for (auto d : small_d) register_config<double>("double", d, full_m<double>(d));
     for (auto d : small_d) register_config<float>("float", d, full_m<float>(d));
     for (auto d : small_d) register_config<double>("double", d, full_m<double>(d) / 16 * 15 + 24, "/not_pow2");
-    // Issue 6's sizes, as in its PyTorch script.
-    register_config<double>("double", 128, 1'000'000, "/issue6");
-    register_config<double>("double", 2, 20'000'000, "/issue6");
-    register_config<float>("float", 128, 1'000'000, "/issue6");
-    register_config<float>("float", 2, 20'000'000, "/issue6");
+    // The sizes compared with PyTorch (FULL_BATCHES in bench/compare.py).
+    register_config<double>("double", 128, 1'000'000, "/pytorch_sizes");
+    register_config<double>("double", 2, 20'000'000, "/pytorch_sizes");
+    register_config<float>("float", 128, 1'000'000, "/pytorch_sizes");
+    register_config<float>("float", 2, 20'000'000, "/pytorch_sizes");
     return true;
 }();
 

@@ -6,7 +6,7 @@
 Builds the benchmarks and the d2l example with -O3 -march=native (a Meson build directory of
 its own), then runs, round after round, each workload's ctgrad binary right beside its PyTorch
 script (bench/peers/), so that both see the same machine state. After the rounds it prints one
-table: the median over the rounds of every figure, the ratios, and each target of issue 6 with
+table: the median over the rounds of every figure, the ratios, and each performance target with
 "met" or "MISSED". Then the compile-time rows: wall time and peak memory of g++ 12 and clang 14
 compiling the d2l example and the largest test file.
 
@@ -32,7 +32,7 @@ PEERS = ROOT / "bench" / "peers"
 # The Debian interpreter: python3-torch installs into it, not into a pyenv one first on PATH.
 TORCH_PYTHON = "/usr/bin/python3"
 
-# The full-batch sizes issue 6 compares: (n, d).
+# The full-batch sizes compared with PyTorch: (n, d).
 FULL_BATCHES = [(1_000_000, 128), (20_000_000, 2)]
 DTYPES = [("float", "float32"), ("double", "float64")]
 # The d2l example, and the two test files that cost the compilers most (README, Compile time):
@@ -142,7 +142,7 @@ def measure_fit_torch(s, quick):
 
 
 def full_batch_filter():
-    return "^(ctgrad_value_and_grad|ctgrad_value|hand_scalar_loop|read_probe)(_threads)?<(float|double)>/issue6/"
+    return "^(ctgrad_value_and_grad|ctgrad_value|hand_scalar_loop|read_probe)(_threads)?<(float|double)>/pytorch_sizes/"
 
 
 # PyTorch runs on 1 thread and on every core; the table takes the faster (on 2026-11-27's VM
@@ -152,7 +152,7 @@ TORCH_THREADS = sorted({1, os.cpu_count() or 1})
 
 def measure_full_batches(s, build_dir, quick):
     found = google_benchmark(ROOT / build_dir / "bench" / "bench_fused", full_batch_filter(), 0.05 if quick else 0.5)
-    pattern = re.compile(r"^(\w+)<(\w+)>/issue6/d:(\d+)/m:(\d+)")
+    pattern = re.compile(r"^(\w+)<(\w+)>/pytorch_sizes/d:(\d+)/m:(\d+)")
     for name, (seconds, _) in found.items():
         variant, ctype, d, n = pattern.match(name).groups()
         s.add(f"full/{ctype}/{n}/{d}/{variant}", seconds)
@@ -268,7 +268,7 @@ def verdict(value, bound, at_most):
 
 def table(s):
     head = ["workload", "ctgrad", "hand-written", "PyTorch", "read probe", "ctgrad ÷ hand",
-            "PyTorch ÷ ctgrad", "probe ÷ ctgrad", "targets (issue 6)"]
+            "PyTorch ÷ ctgrad", "probe ÷ ctgrad", "targets"]
     rows = []
 
     ct, hand, torch = s.median("fit/ctgrad"), s.median("fit/hand"), s.median("fit/torch")

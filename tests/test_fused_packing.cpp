@@ -104,7 +104,7 @@ BOOST_AUTO_TEST_CASE(the_strides_used_here_collide_and_those_of_the_laws_do_not)
     // Otherwise the comparisons below would compare the unpacked path with itself.
     BOOST_TEST(ctgrad::detail::lines_per_set(65536, 9, 256) > ctgrad::detail::cache_ways_per_block);
     BOOST_TEST(ctgrad::detail::lines_per_set(300 * 8, 70, 256) <= ctgrad::detail::cache_ways_per_block);
-    // m = 10^6 doubles at d = 128 (issue 6's size): rows spread over the sets, no copy.
+    // m = 10^6 doubles at d = 128 (the full batch compared with PyTorch): rows spread over the sets, no copy.
     BOOST_TEST(ctgrad::detail::lines_per_set(8'000'000, 128, 256) <= ctgrad::detail::cache_ways_per_block);
     // m = 2^18 doubles at d = 128 (the benchmark's full batch): every row in one set.
     BOOST_TEST(ctgrad::detail::lines_per_set(std::size_t(8) << 18, 128, 256) == 128u);

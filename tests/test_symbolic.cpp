@@ -35,7 +35,7 @@ constexpr bool same_type(const A&, const B&) {
     return std::is_same_v<A, B>;
 }
 
-// ---- the pinned results ----
+// ---- the pinned results of d2l 3.4's derivatives ----
 static_assert(same_type(d_loss_b, ctgrad::dot(x, w) + b - y));
 static_assert(same_type(d_loss_w, (ctgrad::dot(x, w) + b - y) * x));
 static_assert(same_type(d2_loss_b, 1_c));
