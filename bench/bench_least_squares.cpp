@@ -40,10 +40,18 @@
 //    residuals in one block instead, as nist.cc does (Ceres then evaluates on one thread).
 //    Building the per-point ceres::Problem is timed apart ("build").
 //
-//   bench_least_squares [--nist] [DIR | FILE.dat]... [--large M[,M...]] [--repetitions N]
-//                       [--ceres-blocks per-point|single]
-// With no DIR, FILE or --large: data/nist and --large 1000000,10000000. With only one of
-// them, only that part runs.
+// 3. A wide fit, with a vector parameter: y = b exp(w · x) + noise, x of 8 features drawn
+//    N(0, 0.5^2), w a fixed vector of 8 values between 0.1 and 0.5 in size, b = 2, Gaussian
+//    noise of standard deviation 0.01, from w = 0, b = 1, at each m of `--wide` (default 10^6).
+//    Measured as the large fit is (a child process per solver and m; data = m x 9 doubles).
+//    ctgrad fits w as a param_vec (each component a column of J) beside the scalar b; Ceres
+//    as in the large fit, one residual block per point, AutoDiffCostFunction<F, 1, 8, 1> with
+//    the parameter blocks w and b (`--ceres-blocks` does not apply).
+//
+//   bench_least_squares [--nist] [DIR | FILE.dat]... [--large M[,M...]] [--wide M[,M...]]
+//                       [--repetitions N] [--ceres-blocks per-point|single]
+// With no DIR, FILE, --large or --wide: data/nist, --large 1000000,10000000 and
+// --wide 1000000. With only some of them, only those parts run.
 //
 // Ceres is an optional dependency of this binary alone (bench/meson.build).
 
@@ -385,14 +393,19 @@ void print_nist_summary(const nist_report& report) {
 constexpr double true_b1 = 238.94, true_b2 = 5.5e-4, noise = 0.1, x_max = 800;
 constexpr double start_b1 = 250, start_b2 = 5e-4;
 
+/// The wide fit's number of features (w's length); with b, the most parameters a child reports.
+constexpr std::size_t wide_features = 8;
+
 /// What a child reports through its pipe (trivially copyable).
-struct large_result {
+struct child_result {
     bool ok = false;
     char error[256] = {};
     double build_seconds = -1; // building the ceres::Problem
     double solve_seconds = 0;
     long iterations = 0;
-    double b1 = 0, b2 = 0, cost = 0;
+    std::array<double, wide_features + 1> fitted{}; // the parameters, in the order the table names them
+    std::size_t parameters = 0;                     // how many of `fitted` hold one
+    double cost = 0;
     long rss_start_kb = 0; // resident at the child's start (the parent's pages)
     long hwm_kb = 0;       // VmHWM at the end, in the child
     char how[64] = {};     // termination
@@ -439,8 +452,32 @@ struct misra1a_point {
     }
 };
 
-large_result large_ctgrad(std::size_t m) {
-    large_result r;
+/// The iterations, cost and termination of a ctgrad solve, into the child's report.
+template <class Result>
+void record_ctgrad(const Result& result, child_result& r) {
+    r.iterations = static_cast<long>(result.iterations);
+    r.cost = result.cost;
+    std::snprintf(r.how, sizeof r.how, "%s", std::string(ctgrad::to_string(result.termination)).c_str());
+    r.ok = true;
+}
+
+/// Solves `problem` as the large and the wide fits run Ceres, timed, into the child's report
+/// (the fitted values are the caller's: they live in its parameter blocks).
+void solve_with_ceres(ceres::Problem& problem, child_result& r) {
+    const ceres::Solver::Options options = nist_cc_options(2);
+    ceres::Solver::Summary summary;
+    const auto t0 = clock_type::now();
+    ceres::Solve(options, &problem, &summary);
+    r.solve_seconds = seconds_since(t0);
+    r.iterations = summary.num_successful_steps + summary.num_unsuccessful_steps;
+    r.cost = summary.final_cost;
+    std::snprintf(r.how, sizeof r.how, "%s", ceres::TerminationTypeToString(summary.termination_type));
+    r.ok = summary.termination_type != ceres::FAILURE;
+    if (!r.ok) std::snprintf(r.error, sizeof r.error, "%s", summary.message.c_str());
+}
+
+child_result large_ctgrad(std::size_t m) {
+    child_result r;
     const synthetic d = make_synthetic(m);
     using namespace examples::nist; // x, y, b1, b2
     using namespace ctgrad::literals;
@@ -450,17 +487,14 @@ large_result large_ctgrad(std::size_t m) {
     const auto t0 = clock_type::now();
     const auto result = ctgrad::levenberg_marquardt().minimize(residual, params, batch);
     r.solve_seconds = seconds_since(t0);
-    r.iterations = static_cast<long>(result.iterations);
-    r.b1 = params[b1];
-    r.b2 = params[b2];
-    r.cost = result.cost;
-    std::snprintf(r.how, sizeof r.how, "%s", std::string(ctgrad::to_string(result.termination)).c_str());
-    r.ok = true;
+    record_ctgrad(result, r);
+    r.fitted = {params[b1], params[b2]};
+    r.parameters = 2;
     return r;
 }
 
-large_result large_ceres(std::size_t m, bool single_block) {
-    large_result r;
+child_result large_ceres(std::size_t m, bool single_block) {
+    child_result r;
     const synthetic d = make_synthetic(m);
     std::array<double, 2> b{start_b1, start_b2};
     ceres::Problem problem;
@@ -478,25 +512,16 @@ large_result large_ceres(std::size_t m, bool single_block) {
                                      nullptr, b.data());
     }
     r.build_seconds = seconds_since(t_build);
-    const ceres::Solver::Options options = nist_cc_options(2);
-    ceres::Solver::Summary summary;
-    const auto t0 = clock_type::now();
-    ceres::Solve(options, &problem, &summary);
-    r.solve_seconds = seconds_since(t0);
-    r.iterations = summary.num_successful_steps + summary.num_unsuccessful_steps;
-    r.b1 = b[0];
-    r.b2 = b[1];
-    r.cost = summary.final_cost;
-    std::snprintf(r.how, sizeof r.how, "%s", ceres::TerminationTypeToString(summary.termination_type));
-    r.ok = summary.termination_type != ceres::FAILURE;
-    if (!r.ok) std::snprintf(r.error, sizeof r.error, "%s", summary.message.c_str());
+    solve_with_ceres(problem, r);
+    r.fitted = {b[0], b[1]};
+    r.parameters = 2;
     return r;
 }
 
 /// Runs fn() in a child process and returns its result, with the child's peak resident size
 /// from wait4 (kB) in peak_kb.
 template <class Fn>
-large_result in_child(Fn fn, long& peak_kb) {
+child_result in_child(Fn fn, long& peak_kb) {
     int fds[2];
     if (pipe(fds) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
     std::fflush(stdout);
@@ -505,7 +530,7 @@ large_result in_child(Fn fn, long& peak_kb) {
     if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
     if (pid == 0) {
         close(fds[0]);
-        large_result r;
+        child_result r;
         const long rss_start = status_kb("VmRSS");
         try {
             r = fn();
@@ -526,7 +551,7 @@ large_result in_child(Fn fn, long& peak_kb) {
         _exit(0); // no destructors, no atexit: the parent owns those
     }
     close(fds[1]);
-    large_result r;
+    child_result r;
     char* p = reinterpret_cast<char*>(&r);
     std::size_t got = 0;
     while (got < sizeof r) {
@@ -540,11 +565,61 @@ large_result in_child(Fn fn, long& peak_kb) {
     wait4(pid, &status, 0, &usage);
     peak_kb = usage.ru_maxrss;
     if (got != sizeof r) {
-        r = large_result{};
+        r = child_result{};
         std::snprintf(r.error, sizeof r.error, "the child died (%s %d) before reporting",
                       WIFSIGNALED(status) ? "signal" : "exit status", WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
     }
     return r;
+}
+
+/// The headings of a child-run table: the measurement columns every such table shares, then
+/// fit_headings() (the fit's own columns), then the termination.
+template <class FitHeadings>
+void print_child_header(FitHeadings fit_headings) {
+    std::printf("%9s  %-9s %9s %8s %5s %10s %10s %10s %10s %12s  ", "m", "solver", "solve s", "build s", "it", "peak MB",
+                "start MB", "data MB", "peak/data", "(pk-st)/data");
+    fit_headings();
+    std::printf("%s\n", "termination");
+}
+
+/// Runs solve() in a fresh child and prints its row under print_child_header: the measurements,
+/// fit_columns(r), the termination. Returns the child's report.
+template <class Solve, class FitColumns>
+child_result run_in_child_and_print(std::size_t m, const char* solver, double data_mb, Solve solve, FitColumns fit_columns) {
+    long peak_kb = 0;
+    const child_result r = in_child(solve, peak_kb);
+    if (!r.ok && r.solve_seconds == 0) {
+        std::printf("%9zu  %-9s failed: %s\n", m, solver, r.error);
+        return r;
+    }
+    const double peak_mb = static_cast<double>(peak_kb) * 1024 / 1e6;
+    const double start_mb = static_cast<double>(r.rss_start_kb) * 1024 / 1e6;
+    char build[32] = "-";
+    if (r.build_seconds >= 0) std::snprintf(build, sizeof build, "%.3f", r.build_seconds);
+    std::printf("%9zu  %-9s %9.3f %8s %5ld %10.1f %10.1f %10.1f %10.2f %12.2f  ", m, solver, r.solve_seconds, build,
+                r.iterations, peak_mb, start_mb, data_mb, peak_mb / data_mb, (peak_mb - start_mb) / data_mb);
+    fit_columns(r);
+    std::printf("%s%s%s\n", r.how, r.ok ? "" : ": ", r.error);
+    if (std::abs(static_cast<double>(r.hwm_kb - peak_kb)) > 0.02 * static_cast<double>(peak_kb))
+        std::printf("           (the child's own VmHWM says %.1f MB)\n", static_cast<double>(r.hwm_kb) * 1024 / 1e6);
+    std::fflush(stdout);
+    return r;
+}
+
+/// How close Ceres' fit (results[1]) comes to ctgrad's (results[0]): the LRE of its parameters
+/// against ctgrad's, the worst (ctgrad::lre, NIST's score) and the best, the costs, and the
+/// ratio of the solve times.
+void print_fit_comparison(std::size_t m, const std::array<child_result, 2>& results) {
+    const child_result &ours = results[0], &theirs = results[1];
+    if (!ours.ok || !theirs.ok) return;
+    const std::vector<double> reference(ours.fitted.begin(), ours.fitted.begin() + static_cast<std::ptrdiff_t>(ours.parameters));
+    const std::vector<double> fitted(theirs.fitted.begin(), theirs.fitted.begin() + static_cast<std::ptrdiff_t>(theirs.parameters));
+    double best = 0;
+    for (std::size_t j = 0; j < reference.size() && j < fitted.size(); ++j)
+        best = std::max(best, ctgrad::log_relative_error(fitted[j], reference[j]));
+    std::printf("%9zu  Ceres' fit against ctgrad's: LRE %.2f (worst parameter), %.2f (best); cost ctgrad %.10g, Ceres %.10g;"
+                " time ctgrad / Ceres %.3f\n",
+                m, ctgrad::lre(fitted, reference), best, ours.cost, theirs.cost, ours.solve_seconds / theirs.solve_seconds);
 }
 
 void run_large(const std::vector<std::size_t>& sizes, bool single_block) {
@@ -554,36 +629,120 @@ void run_large(const std::vector<std::size_t>& sizes, bool single_block) {
                 "Ceres LM: DENSE_QR, nist.cc's tolerances, num_threads = 2, %s.\n\n",
                 noise, true_b1, true_b2, x_max, start_b1, start_b2, ctgrad::max_threads(),
                 single_block ? "all residuals in one block" : "one residual block per point");
-    std::printf("%9s  %-9s %9s %8s %5s %10s %10s %10s %10s %12s  %-14s %-14s %s\n", "m", "solver", "solve s", "build s", "it",
-                "peak MB", "start MB", "data MB", "peak/data", "(pk-st)/data", "b1", "b2", "termination");
+    print_child_header([] { std::printf("%-14s %-14s ", "b1", "b2"); });
+    const auto b1_b2 = [](const child_result& r) { std::printf("%-14.10g %-14.8g ", r.fitted[0], r.fitted[1]); };
     for (const std::size_t m : sizes) {
         const double data_mb = static_cast<double>(m) * 2 * sizeof(double) / 1e6;
-        std::array<large_result, 2> results;
-        for (int k = 0; k < 2; ++k) {
-            long peak_kb = 0;
-            large_result r = k == 0 ? in_child([m] { return large_ctgrad(m); }, peak_kb)
-                                    : in_child([m, single_block] { return large_ceres(m, single_block); }, peak_kb);
-            results[static_cast<std::size_t>(k)] = r;
-            const char* name = k == 0 ? "ctgrad" : "Ceres LM";
-            if (!r.ok && r.solve_seconds == 0) {
-                std::printf("%9zu  %-9s failed: %s\n", m, name, r.error);
-                continue;
-            }
-            const double peak_mb = static_cast<double>(peak_kb) * 1024 / 1e6;
-            const double start_mb = static_cast<double>(r.rss_start_kb) * 1024 / 1e6;
-            char build[32] = "-";
-            if (r.build_seconds >= 0) std::snprintf(build, sizeof build, "%.3f", r.build_seconds);
-            std::printf("%9zu  %-9s %9.3f %8s %5ld %10.1f %10.1f %10.1f %10.2f %12.2f  %-14.10g %-14.8g %s%s%s\n", m, name,
-                        r.solve_seconds, build, r.iterations, peak_mb, start_mb, data_mb, peak_mb / data_mb,
-                        (peak_mb - start_mb) / data_mb, r.b1, r.b2, r.how, r.ok ? "" : ": ", r.error);
-            if (std::abs(static_cast<double>(r.hwm_kb - peak_kb)) > 0.02 * static_cast<double>(peak_kb))
-                std::printf("           (the child's own VmHWM says %.1f MB)\n", static_cast<double>(r.hwm_kb) * 1024 / 1e6);
-            std::fflush(stdout);
+        const std::array<child_result, 2> results = {
+            run_in_child_and_print(m, "ctgrad", data_mb, [m] { return large_ctgrad(m); }, b1_b2),
+            run_in_child_and_print(m, "Ceres LM", data_mb, [m, single_block] { return large_ceres(m, single_block); }, b1_b2)};
+        print_fit_comparison(m, results);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The wide fit: a vector parameter
+
+constexpr std::array<double, wide_features> wide_true_w = {0.4, -0.3, 0.2, -0.1, 0.5, -0.25, 0.15, -0.35};
+constexpr double wide_true_b = 2, wide_feature_sd = 0.5, wide_noise = 0.01, wide_start_b = 1;
+
+struct wide_data {
+    xt::xtensor<double, 2> x; // (wide_features, m): feature-major, as an input_vec's batch is laid out
+    xt::xtensor<double, 1> y;
+};
+
+wide_data make_wide(std::size_t m) {
+    wide_data d{xt::xtensor<double, 2>::from_shape({wide_features, m}), xt::xtensor<double, 1>::from_shape({m})};
+    std::mt19937_64 rng(21);
+    std::normal_distribution<double> feature(0, wide_feature_sd), e(0, wide_noise);
+    for (std::size_t i = 0; i < m; ++i) {
+        double w_x = 0;
+        for (std::size_t j = 0; j < wide_features; ++j) {
+            d.x(j, i) = feature(rng);
+            w_x += wide_true_w[j] * d.x(j, i);
         }
-        if (results[0].ok && results[1].ok)
-            std::printf("%9zu  Ceres' fit against ctgrad's: LRE %.2f; cost ctgrad %.10g, Ceres %.10g; time ctgrad / Ceres %.3f\n", m,
-                        ctgrad::lre({results[1].b1, results[1].b2}, {results[0].b1, results[0].b2}), results[0].cost,
-                        results[1].cost, results[0].solve_seconds / results[1].solve_seconds);
+        d.y(i) = wide_true_b * std::exp(w_x) + e(rng);
+    }
+    return d;
+}
+
+/// b exp(w · x) - y for one point: the residual block of the per-point Ceres problem, with the
+/// parameter blocks w (wide_features values) and b (one).
+struct wide_point {
+    std::array<double, wide_features> x;
+    double y;
+    template <class T>
+    bool operator()(const T* w, const T* b, T* residual) const {
+        using std::exp; // ceres::exp for Jets, by argument-dependent lookup
+        T w_x(0.0);
+        for (std::size_t j = 0; j < wide_features; ++j) w_x += w[j] * x[j];
+        residual[0] = b[0] * exp(w_x) - y;
+        return true;
+    }
+};
+
+namespace wide_symbols {
+constexpr ctgrad::input_vec<"x"> x;
+constexpr ctgrad::input<"y"> y;
+constexpr ctgrad::param_vec<"w"> w;
+constexpr ctgrad::param<"b"> b;
+} // namespace wide_symbols
+
+child_result wide_ctgrad(std::size_t m) {
+    child_result r;
+    const wide_data d = make_wide(m);
+    using namespace wide_symbols;
+    const auto residual = b * ctgrad::exp(ctgrad::dot(w, x)) - y;
+    auto params = ctgrad::make_parameters(w = std::vector<double>(wide_features, 0.0), b = wide_start_b);
+    const auto batch = ctgrad::make_batch(x = d.x, y = d.y);
+    const auto t0 = clock_type::now();
+    const auto result = ctgrad::levenberg_marquardt().minimize(residual, params, batch);
+    r.solve_seconds = seconds_since(t0);
+    record_ctgrad(result, r);
+    for (std::size_t j = 0; j < wide_features; ++j) r.fitted[j] = params[w](j);
+    r.fitted[wide_features] = params[b];
+    r.parameters = wide_features + 1;
+    return r;
+}
+
+child_result wide_ceres(std::size_t m) {
+    child_result r;
+    const wide_data d = make_wide(m);
+    std::array<double, wide_features> w{};
+    double b = wide_start_b;
+    ceres::Problem problem;
+    const auto t_build = clock_type::now();
+    for (std::size_t i = 0; i < m; ++i) {
+        auto* point = new wide_point{{}, d.y(i)};
+        for (std::size_t j = 0; j < wide_features; ++j) point->x[j] = d.x(j, i);
+        problem.AddResidualBlock(new ceres::AutoDiffCostFunction<wide_point, 1, static_cast<int>(wide_features), 1>(point), nullptr,
+                                 w.data(), &b);
+    }
+    r.build_seconds = seconds_since(t_build);
+    solve_with_ceres(problem, r);
+    std::copy(w.begin(), w.end(), r.fitted.begin());
+    r.fitted[wide_features] = b;
+    r.parameters = wide_features + 1;
+    return r;
+}
+
+void run_wide(const std::vector<std::size_t>& sizes) {
+    std::printf("Wide fit: y = b exp(w . x) + N(0, %g^2), %zu features x_j ~ N(0, %g^2), b = %g, w = [", wide_noise, wide_features,
+                wide_feature_sd, wide_true_b);
+    for (std::size_t j = 0; j < wide_features; ++j) std::printf("%s%g", j == 0 ? "" : ", ", wide_true_w[j]);
+    std::printf("],\nfrom w = 0, b = %g. One solve per solver and m, each in a fresh child process; peak = the child's ru_maxrss,\n"
+                "start = its resident size when forked; data = m x %zu doubles (x and y). ctgrad: w a param_vec, default options\n"
+                "and threads (max_threads() = %zu); Ceres LM: DENSE_QR, nist.cc's tolerances, num_threads = 2, one residual block\n"
+                "per point (AutoDiffCostFunction<F, 1, %zu, 1>: parameter blocks w and b).\n\n",
+                wide_start_b, wide_features + 1, ctgrad::max_threads(), wide_features);
+    print_child_header([] { std::printf("%-16s %-14s ", "cost", "b"); });
+    const auto cost_b = [](const child_result& r) { std::printf("%-16.10g %-14.10g ", r.cost, r.fitted[wide_features]); };
+    for (const std::size_t m : sizes) {
+        const double data_mb = static_cast<double>(m) * (wide_features + 1) * sizeof(double) / 1e6;
+        const std::array<child_result, 2> results = {
+            run_in_child_and_print(m, "ctgrad", data_mb, [m] { return wide_ctgrad(m); }, cost_b),
+            run_in_child_and_print(m, "Ceres LM", data_mb, [m] { return wide_ceres(m); }, cost_b)};
+        print_fit_comparison(m, results);
     }
 }
 
@@ -592,9 +751,9 @@ void run_large(const std::vector<std::size_t>& sizes, bool single_block) {
 [[noreturn]] void usage(const std::string& problem) {
     std::fprintf(stderr,
                  "bench_least_squares: %s\n"
-                 "usage: bench_least_squares [--nist] [DIR | FILE.dat]... [--large M[,M...]] [--repetitions N]\n"
-                 "                           [--ceres-blocks per-point|single]\n"
-                 "  with no DIR, FILE or --large: data/nist and --large 1000000,10000000\n",
+                 "usage: bench_least_squares [--nist] [DIR | FILE.dat]... [--large M[,M...]] [--wide M[,M...]]\n"
+                 "                           [--repetitions N] [--ceres-blocks per-point|single]\n"
+                 "  with no DIR, FILE, --large or --wide: data/nist, --large 1000000,10000000 and --wide 1000000\n",
                  problem.c_str());
     std::exit(2);
 }
@@ -605,6 +764,18 @@ std::size_t positive(const std::string& flag, std::string_view text) {
     if (ec != std::errc{} || ptr != text.data() + text.size() || v == 0)
         usage(flag + " takes whole numbers > 0, not '" + std::string(text) + "'");
     return v;
+}
+
+/// The m values of a comma-separated list (--large, --wide).
+std::vector<std::size_t> sizes_in(const std::string& flag, const std::string& list) {
+    std::vector<std::size_t> sizes;
+    std::size_t from = 0;
+    while (from <= list.size()) {
+        const std::size_t comma = std::min(list.find(',', from), list.size());
+        sizes.push_back(positive(flag, std::string_view(list).substr(from, comma - from)));
+        from = comma + 1;
+    }
+    return sizes;
 }
 
 } // namespace
@@ -618,8 +789,8 @@ int main(int argc, char** argv) {
     google::InitGoogleLogging(argv[0]);
 
     std::vector<std::string> places;
-    std::vector<std::size_t> large;
-    bool large_given = false, single_block = false;
+    std::vector<std::size_t> large, wide;
+    bool large_given = false, wide_given = false, single_block = false;
     int repetitions = 7;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
@@ -631,13 +802,12 @@ int main(int argc, char** argv) {
             while (i + 1 < argc && std::string_view(argv[i + 1]).substr(0, 2) != "--") places.emplace_back(argv[++i]);
         } else if (arg == "--large") {
             large_given = true;
-            const std::string list = value();
-            std::size_t from = 0;
-            while (from <= list.size()) {
-                const std::size_t comma = std::min(list.find(',', from), list.size());
-                large.push_back(positive(arg, std::string_view(list).substr(from, comma - from)));
-                from = comma + 1;
-            }
+            const std::vector<std::size_t> sizes = sizes_in(arg, value());
+            large.insert(large.end(), sizes.begin(), sizes.end());
+        } else if (arg == "--wide") {
+            wide_given = true;
+            const std::vector<std::size_t> sizes = sizes_in(arg, value());
+            wide.insert(wide.end(), sizes.begin(), sizes.end());
         } else if (arg == "--repetitions") {
             repetitions = static_cast<int>(std::min<std::size_t>(positive(arg, value()), 1000));
         } else if (arg == "--ceres-blocks") {
@@ -652,9 +822,10 @@ int main(int argc, char** argv) {
             places.push_back(arg);
         }
     }
-    if (places.empty() && !large_given) {
+    if (places.empty() && !large_given && !wide_given) {
         places.emplace_back("data/nist");
         large = {1000000, 10000000};
+        wide = {1000000};
     }
 
     std::printf("ctgrad levenberg_marquardt against Ceres Solver %s (Eigen %d.%d.%d)\n\n", CERES_VERSION_STRING, EIGEN_WORLD_VERSION,
@@ -685,11 +856,20 @@ int main(int argc, char** argv) {
             return 1;
         }
         print_nist_summary(report);
-        if (!large.empty()) std::printf("\n");
+        if (!large.empty() || !wide.empty()) std::printf("\n");
     }
     if (!large.empty()) {
         try {
             run_large(large, single_block);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "bench_least_squares: %s\n", e.what());
+            ++failed;
+        }
+        if (!wide.empty()) std::printf("\n");
+    }
+    if (!wide.empty()) {
+        try {
+            run_wide(wide);
         } catch (const std::exception& e) {
             std::fprintf(stderr, "bench_least_squares: %s\n", e.what());
             ++failed;
