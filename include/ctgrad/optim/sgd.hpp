@@ -1,11 +1,13 @@
-// ctgrad/optim/sgd.hpp: the optimizer concept and minibatch stochastic gradient descent.
+// ctgrad/optim/sgd.hpp: the optimizer concept and stochastic gradient descent, with momentum,
+// Nesterov momentum and weight decay as torch.optim.SGD defines them.
 #ifndef CTGRAD_OPTIM_SGD_HPP
 #define CTGRAD_OPTIM_SGD_HPP
 
 #include "ctgrad/error.hpp"
 #include "ctgrad/eval/parameter_store.hpp"
+#include "ctgrad/optim/component_state.hpp"
 
-#include <cmath>
+#include <cstddef>
 #include <string>
 #include <type_traits>
 
@@ -15,37 +17,72 @@ namespace ctgrad {
 template <class O, class Params>
 concept optimizer = requires(O& o, Params& params, const Params& grads) { o.step(params, grads); };
 
-/// d2l's SGD: theta <- theta - lr * g. No division by the batch size: the gradient is
-/// already the mean over the batch (the loss is a mean).
+/// sgd's options, declared in torch.optim.SGD's order of use: sgd({.lr = 0.1, .momentum = 0.9}).
+struct sgd_options {
+    double lr = 1e-3;
+    double momentum = 0;
+    double dampening = 0;
+    bool nesterov = false;
+    double weight_decay = 0;
+};
+
+/// SGD as torch.optim.SGD: d = g + weight_decay θ; with momentum, b = d at the first step and
+/// b ← momentum b + (1 − dampening) d after it, then d = d + momentum b (Nesterov) or d = b;
+/// θ ← θ − lr d. Plain, it is d2l's θ ← θ − lr g (g is already the batch mean).
 class sgd {
 public:
     /// Throws ctgrad::invalid_argument unless lr is finite and > 0.
-    explicit sgd(double lr) : m_lr(lr) {
-        if (!(lr > 0) || !std::isfinite(lr))
-            throw invalid_argument("ctgrad::sgd: lr must be finite and > 0, not " + std::to_string(lr));
+    explicit sgd(double lr) : sgd(sgd_options{.lr = lr}) {}
+
+    /// Throws ctgrad::invalid_argument naming the option: lr <= 0, momentum, dampening or
+    /// weight_decay < 0, nesterov without momentum or with dampening.
+    explicit sgd(const sgd_options& options) : m_options(options) {
+        detail::require_positive(who, "lr", options.lr);
+        detail::require_non_negative(who, "momentum", options.momentum);
+        detail::require_non_negative(who, "dampening", options.dampening);
+        detail::require_non_negative(who, "weight_decay", options.weight_decay);
+        if (options.nesterov && (options.momentum == 0 || options.dampening != 0))
+            throw invalid_argument("ctgrad::sgd: nesterov needs momentum > 0 and dampening 0, not momentum " +
+                                   detail::parameter_number(options.momentum) + " and dampening " +
+                                   detail::parameter_number(options.dampening));
     }
 
-    [[nodiscard]] double lr() const noexcept { return m_lr; }
+    [[nodiscard]] const sgd_options& options() const noexcept { return m_options; }
+    [[nodiscard]] double lr() const noexcept { return m_options.lr; }
+    /// For schedules: the lr of the steps from now on. Throws as the constructor does.
+    void set_lr(double lr) {
+        detail::require_positive(who, "lr", lr);
+        m_options.lr = lr;
+    }
 
     template <class T, class... P>
-    void step(parameter_store<T, P...>& params, const parameter_store<T, P...>& grads) const {
-        const T lr = static_cast<T>(m_lr);
-        (update(params[P{}], grads[P{}], lr), ...);
+    void step(parameter_store<T, P...>& params, const parameter_store<T, P...>& grads) {
+        const T lr = static_cast<T>(m_options.lr), decay = static_cast<T>(m_options.weight_decay);
+        if (m_options.momentum == 0) {
+            detail::for_each_component(params, grads, who, [&](T& value, T g, std::size_t) {
+                const T d = decay != 0 ? g + decay * value : g;
+                value = value + -lr * d;
+            });
+            return;
+        }
+        const T momentum = static_cast<T>(m_options.momentum), kept = static_cast<T>(1 - m_options.dampening);
+        const bool first = m_steps == 0;
+        T* const buffer = m_state.get<T>(detail::component_count(params), T(0), who)[0];
+        detail::for_each_component(params, grads, who, [&](T& value, T g, std::size_t k) {
+            T d = decay != 0 ? g + decay * value : g;
+            buffer[k] = first ? d : buffer[k] * momentum + kept * d;
+            d = m_options.nesterov ? d + momentum * buffer[k] : buffer[k];
+            value = value + -lr * d;
+        });
+        ++m_steps;
     }
 
 private:
-    template <class T>
-    static void update(T& value, const T& grad, T lr) requires std::is_arithmetic_v<T> {
-        value -= lr * grad;
-    }
-    template <class Vector, class T>
-    static void update(Vector& value, const Vector& grad, T lr) {
-        T* v = value.data();
-        const T* g = grad.data();
-        for (std::size_t j = 0; j < value.size(); ++j) v[j] -= lr * g[j];
-    }
+    static constexpr const char* who = "ctgrad::sgd";
 
-    double m_lr;
+    sgd_options m_options;
+    detail::component_buffers<1> m_state; ///< the momentum buffer
+    std::size_t m_steps = 0;
 };
 
 } // namespace ctgrad

@@ -21,6 +21,40 @@
 
 namespace ctgrad {
 
+/// The optimizer's learning rate as callbacks see it, for schedules: empty when the optimizer
+/// has no lr() and set_lr() (newton, a user's own).
+class learning_rate_control {
+public:
+    learning_rate_control() = default;
+    template <class O>
+    explicit learning_rate_control(O& opt)
+        : m_optimizer(&opt), m_get([](const void* o) { return static_cast<const O*>(o)->lr(); }),
+          m_set([](void* o, double lr) { static_cast<O*>(o)->set_lr(lr); }) {}
+
+    [[nodiscard]] explicit operator bool() const noexcept { return m_optimizer != nullptr; }
+    /// The lr of the next step; throws ctgrad::invalid_argument, naming `who`, when empty.
+    [[nodiscard]] double get(const char* who = "ctgrad::learning_rate_control") const {
+        require(who);
+        return m_get(m_optimizer);
+    }
+    /// Sets the lr of the steps from now on (the optimizer checks it).
+    void set(double lr, const char* who = "ctgrad::learning_rate_control") const {
+        require(who);
+        m_set(m_optimizer, lr);
+    }
+
+private:
+    void require(const char* who) const {
+        if (!m_optimizer)
+            throw invalid_argument(std::string(who) + ": the model's optimizer has no lr() and set_lr(); "
+                                                      "a learning-rate schedule needs one (sgd, adam, adamw, rmsprop, adagrad)");
+    }
+
+    void* m_optimizer = nullptr;
+    double (*m_get)(const void*) = nullptr;
+    void (*m_set)(void*, double) = nullptr;
+};
+
 /// Where training is, as callbacks see it. Epochs and batches count from 0 here; printed
 /// messages count from 1.
 struct fit_state {
@@ -31,6 +65,7 @@ struct fit_state {
     double loss = std::numeric_limits<double>::quiet_NaN();     ///< the last training batch's loss
     double val_loss = std::numeric_limits<double>::quiet_NaN(); ///< the last validation loss
     const history* record = nullptr;   ///< everything so far
+    learning_rate_control learning_rate{}; ///< the optimizer's lr, for schedules
 };
 
 /// A callback implements any of these (each optional), taking the model and the state:
@@ -119,6 +154,7 @@ public:
         record.val_loss.reserve(m_options.max_epochs);
         fit_state state{0, m_options.max_epochs, 0, train.size()};
         state.record = &record;
+        if constexpr (requires { opt.set_lr(opt.lr()); }) state.learning_rate = learning_rate_control(opt);
         (detail::fit_begin(callbacks, std::as_const(m), state), ...);
 
         double reference_loss = 0; // the first positive training loss
