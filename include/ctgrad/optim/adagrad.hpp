@@ -46,7 +46,7 @@ public:
 
     template <class T, class... P>
     void step(parameter_store<T, P...>& params, const parameter_store<T, P...>& grads) {
-        T* const sum = m_state.get<T>(detail::component_count(params), T(m_options.initial_accumulator_value), who)[0];
+        T* const sum = m_state.get<T>(detail::column_count(params), T(m_options.initial_accumulator_value), who)[0];
         ++m_steps;
         const T minus_lr = T(-(m_options.lr / (1 + double(m_steps - 1) * m_options.lr_decay)));
         const T decay = T(m_options.weight_decay), eps = T(m_options.eps);

@@ -59,7 +59,11 @@ public:
 
     template <class T, class... P>
     void step(parameter_store<T, P...>& params, const parameter_store<T, P...>& grads) {
-        const auto [m, v, v_max] = m_state.template get<T>(component_count(params), T(0), who);
+        // Named pointers rather than a structured binding, which clang 14 cannot capture.
+        const auto state = m_state.template get<T>(column_count(params), T(0), who);
+        T* const m = state[0];
+        T* const v = state[1];
+        T* const v_max = state[2];
         ++m_steps;
         const double t = double(m_steps);
         const T beta1 = T(m_options.beta1), beta2 = T(m_options.beta2);

@@ -19,17 +19,6 @@
 
 namespace ctgrad::detail {
 
-/// The number of components of the store: 1 per scalar, the length of each vector.
-template <class T, class... P>
-std::size_t component_count(const parameter_store<T, P...>& params) {
-    std::size_t n = 0;
-    params.for_each([&](auto, const auto& value) {
-        if constexpr (std::is_arithmetic_v<std::remove_cvref_t<decltype(value)>>) ++n;
-        else n += value.size();
-    });
-    return n;
-}
-
 /// f(value&, gradient, k) for every parameter component, k counting them in the store's order.
 /// Throws ctgrad::invalid_argument, naming `who`, when a gradient's length is not its parameter's.
 template <class T, class... P, class F>

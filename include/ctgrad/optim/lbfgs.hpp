@@ -8,6 +8,7 @@
 #include "ctgrad/error.hpp"
 #include "ctgrad/eval/fused.hpp"
 #include "ctgrad/optim/component_state.hpp"
+#include "ctgrad/optim/parameter_columns.hpp"
 
 #include <algorithm>
 #include <array>
@@ -15,6 +16,7 @@
 #include <cstddef>
 #include <deque>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace ctgrad {
@@ -91,31 +93,18 @@ private:
         std::vector<double> flat;
 
         std::vector<double> point() {
-            std::vector<double> x;
-            params.for_each([&](auto, const auto& value) {
-                if constexpr (std::is_arithmetic_v<std::remove_cvref_t<decltype(value)>>) x.push_back(double(value));
-                else
-                    for (const auto& v : value) x.push_back(double(v));
-            });
+            std::vector<double> x(detail::column_count(params));
+            detail::for_each_column(std::as_const(params), [&](std::size_t j, const T& v) { x[j] = double(v); });
             return x;
         }
         void set(const std::vector<double>& x) {
-            std::size_t k = 0;
-            params.for_each([&](auto, auto& value) {
-                if constexpr (std::is_arithmetic_v<std::remove_cvref_t<decltype(value)>>) value = T(x[k++]);
-                else
-                    for (auto& v : value) v = T(x[k++]);
-            });
+            detail::for_each_column(params, [&](std::size_t j, T& v) { v = T(x[j]); });
         }
         /// The loss at the store's parameters; its gradient into g.
         double evaluate(std::vector<double>& g) {
             const double value = double(value_and_grad(loss, params, batch, grads));
-            g.clear();
-            grads.for_each([&](auto, const auto& grad) {
-                if constexpr (std::is_arithmetic_v<std::remove_cvref_t<decltype(grad)>>) g.push_back(double(grad));
-                else
-                    for (const auto& v : grad) g.push_back(double(v));
-            });
+            g.resize(detail::column_count(grads));
+            detail::for_each_column(std::as_const(grads), [&](std::size_t j, const T& v) { g[j] = double(v); });
             return value;
         }
         /// The loss and gradient at x + t d, leaving the store at x.

@@ -46,7 +46,11 @@ public:
 
     template <class T, class... P>
     void step(parameter_store<T, P...>& params, const parameter_store<T, P...>& grads) {
-        const auto [square_avg, grad_avg, buffer] = m_state.get<T>(detail::component_count(params), T(0), who);
+        // Named pointers rather than a structured binding, which clang 14 cannot capture.
+        const auto state = m_state.get<T>(detail::column_count(params), T(0), who);
+        T* const square_avg = state[0];
+        T* const grad_avg = state[1];
+        T* const buffer = state[2];
         const T alpha = T(m_options.alpha), keep = T(1 - m_options.alpha), eps = T(m_options.eps);
         const T decay = T(m_options.weight_decay), momentum = T(m_options.momentum), minus_lr = T(-m_options.lr);
         detail::for_each_component(params, grads, who, [&](T& value, T g, std::size_t k) {

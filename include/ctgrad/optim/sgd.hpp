@@ -67,7 +67,7 @@ public:
         }
         const T momentum = static_cast<T>(m_options.momentum), kept = static_cast<T>(1 - m_options.dampening);
         const bool first = m_steps == 0;
-        T* const buffer = m_state.get<T>(detail::component_count(params), T(0), who)[0];
+        T* const buffer = m_state.get<T>(detail::column_count(params), T(0), who)[0];
         detail::for_each_component(params, grads, who, [&](T& value, T g, std::size_t k) {
             T d = decay != 0 ? g + decay * value : g;
             buffer[k] = first ? d : buffer[k] * momentum + kept * d;
