@@ -424,7 +424,7 @@ BOOST_AUTO_TEST_CASE(each_component_is_a_column_and_the_fit_is_the_linear_least_
 BOOST_AUTO_TEST_CASE(many_columns_are_reduced_in_shorter_chunks) {
     // 120 columns: a chunk of 537 examples keeps its columns in L2, so chunks start at offsets
     // that are not multiples of a lane group. Exact data: the fit recovers w to rounding.
-    constexpr std::size_t d = 120, m = 9000;
+    constexpr std::size_t d = 120, m = 3000;
     const auto xs = random_features(d, m, 31);
     xt::xtensor<double, 1> true_w = xt::zeros<double>({d}), ys = xt::zeros<double>({m});
     for (std::size_t j = 0; j < d; ++j) true_w(j) = std::sin(double(j)) * 2;
