@@ -73,8 +73,8 @@ public:
 
     /// Fisher-Yates shuffle of [first, last). Below 2^32 elements, each 64-bit draw serves
     /// two swaps (its low and high halves), and a swap's index is the high half of a 32-bit
-    /// product rather than a remainder: the shuffle was a third of a d2l fit's time, and
-    /// these halve its draws and take out its divisions (25 to 18 us per fit).
+    /// product rather than a remainder: these halve its draws and take out its divisions, and
+    /// the shuffle is a large part of a d2l fit's time (docs/performance.md, The d2l fit).
     template <class RandomIt>
     void shuffle(RandomIt first, RandomIt last) {
         using std::swap;

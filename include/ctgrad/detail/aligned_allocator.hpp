@@ -2,9 +2,9 @@
 //
 // The fused kernel loads a lane group of examples from each feature's row; when a row does not
 // start on a multiple of the SIMD width, an AVX-512 load spans two cache lines, and glibc's malloc
-// aligns to 16 bytes only. In the caches that cost 40-60% (value+grad, double, X 16 bytes past a
-// line against on one: d = 2, m = 256 88 against 64 ns; d = 16, m = 256 350 against 217 ns;
-// d = 128, m = 32 315 against 193 ns). Buffers ctgrad fills itself therefore start on a line.
+// aligns to 16 bytes only, which slows the kernel most where its data is in the caches
+// (docs/performance.md, Why the kernel's constants). Buffers ctgrad fills itself therefore
+// start on a line.
 // (xsimd has such an allocator, but only simd/ includes xsimd, and the data headers need none of it.)
 #ifndef CTGRAD_DETAIL_ALIGNED_ALLOCATOR_HPP
 #define CTGRAD_DETAIL_ALIGNED_ALLOCATOR_HPP

@@ -19,8 +19,8 @@
 namespace ctgrad {
 
 /// Lane groups in one block of the fused kernel (a block is this times the SIMD width). Small
-/// and fixed at compile time so that a block's subexpressions stay in registers (with 16
-/// groups they went through memory; 8 and 16 measured slower at d <= 16, not clearly faster above).
+/// and fixed at compile time so that a block's subexpressions stay in registers (with 16 groups
+/// they went through memory; docs/performance.md, Why the kernel's constants).
 inline constexpr std::size_t fused_block_groups = 4;
 
 namespace detail {
@@ -84,21 +84,19 @@ std::size_t widest(const Inputs& in) {
 }
 
 /// Lane groups per block for large batches of many features: each row is then read in runs of
-/// 8 lines instead of 4, which the memory serves better (hand-written prototype of the d2l
-/// pass, full batches: 0.83-0.91 of the probe against 0.75-0.80 at d = 128, m = 10^6).
+/// 8 lines instead of 4, which the memory serves better (docs/performance.md, Why the kernel's
+/// constants).
 inline constexpr std::size_t wide_block_groups = 8;
 
-/// The fewest features for wide blocks. With 4-group blocks, value+grad falls from 0.81 of the
-/// probe at d = 14 to 0.56 at d = 22 (double, m = 10^6), while wide blocks hold 0.59-0.67 from
-/// d = 14 to 22: they cross at 19-20. At 128 MB of X, double, wide against 4-group blocks:
-/// d = 20 5.3 against 6.9 ms, d = 24 5.3 against 6.5, d = 28 5.0 against 7.3; d = 16 5.1
-/// against 4.0, hence 20. (With two blocks prefetched ahead the crossing was near 32.)
+/// The fewest features for wide blocks: from memory, 4-group blocks are faster with fewer
+/// features and wide blocks with more, and this is where they cross (docs/performance.md, Why
+/// the kernel's constants).
 inline constexpr std::size_t wide_min_features = 20;
 
 /// Whether to use wide blocks: enough features, few enough that the block and the one ahead
 /// that is prefetched fit in 1 MiB of L2, and enough examples for the rest to be a small
-/// remainder. (d = 1024 fits, and wide blocks measured faster there: double, m = 2^15, 15.3
-/// against 17.4 ms; m = 15625, 4.9 against 5.2.)
+/// remainder. (d = 1024 fits, and wide blocks are faster there: docs/performance.md, Why the
+/// kernel's constants.)
 template <class V>
 bool wants_wide_blocks(std::size_t features, std::size_t examples) {
     constexpr std::size_t row_bytes = wide_block_groups * sizeof(V);
@@ -115,7 +113,7 @@ inline constexpr std::size_t wide_cached_min_bytes = std::size_t(2) << 20;
 /// Whether blocks that do not prefetch are wide: enough features, rows read from beyond L2,
 /// and at least four wide blocks' worth of examples. Unlike wants_wide_blocks this sets no
 /// bound from L2: past 2048 features (double) a wide block no longer fits L2, but neither
-/// wide nor 4-group blocks measured faster there.
+/// wide nor 4-group blocks are faster there (docs/performance.md, Why the kernel's constants).
 template <class V>
 bool wants_wide_cached_blocks(std::size_t features, std::size_t bytes, std::size_t examples) {
     return features >= wide_min_features && bytes >= wide_cached_min_bytes &&
@@ -123,19 +121,16 @@ bool wants_wide_cached_blocks(std::size_t features, std::size_t bytes, std::size
 }
 
 /// The fewest examples for which the kernel aligns its loads. Aligning takes up to lanes - 1
-/// examples through the scalar path, each of which touches a cache line per feature: with
-/// X 16 bytes past a line, double, AVX-512, it cost more than it saved at m = 256 (d = 128:
-/// value+grad 5.9 against 4.9 us; d = 1024: 98 against 55 us) and at m = 1024 and 2048 for
-/// d = 128 and 1024, and saved at m = 4096 for every d measured (2, 16, 128, 1024).
+/// examples through the scalar path, each of which touches a cache line per feature, which
+/// smaller batches do not earn back (docs/performance.md, Why the kernel's constants).
 inline constexpr std::size_t align_min_examples = 4096;
 
 /// How many examples to take one at a time before the lane groups so that their loads from
 /// data start on a multiple of the SIMD width: 0 if they do, or if data is not aligned even
 /// to one number. (The rows of a feature-major input share the alignment of its first row
 /// when the stride is a multiple of the width.) With AVX-512 every unaligned load of a lane
-/// group spans two cache lines; measured with X 16 bytes past a line, where glibc's malloc
-/// puts large blocks, double, m = 4096: value+grad 1.25 against 0.92 us at d = 2 and 10.2
-/// against 6.6 us at d = 16; full batch d = 2, m = 2^24: 0.91 of the probe, 1.04 aligned.
+/// group spans two cache lines, and glibc's malloc puts large blocks 16 bytes past a line
+/// (docs/performance.md, Why the kernel's constants).
 template <class V, class T>
 std::size_t examples_before_aligned(const T* data) noexcept {
     const auto address = reinterpret_cast<std::uintptr_t>(data);
@@ -245,8 +240,8 @@ chunk_plan plan_chunks(const Inputs& in, std::size_t examples) {
 /// Room for the lane-wise sums of the vector partials in blocks that prefetch (large batches
 /// read from memory): one lane group per feature in a per-thread buffer, whose lanes are summed
 /// once per call. Summing each block's lanes instead costs a shuffle network per block and
-/// `lanes` features, which the memory-bound loop did not hide: double, m = 10^6, value+grad at
-/// d = 16 took 5.7 ms against 4.4 ms lane by lane.
+/// `lanes` features, which the memory-bound loop does not hide (docs/performance.md, Why the
+/// kernel's constants).
 template <class T, std::size_t Params>
 struct lane_sum_buffers {
     using V = simd::batch<T>;
@@ -286,8 +281,8 @@ struct lane_sum_buffers {
 /// Blocks that do not prefetch add a vector partial's whole chunks of `lanes` features straight
 /// into grads, one transposing reduction per chunk and block; only the last length % lanes
 /// features keep lane-wise sums here (m_rest). A small batch then needs no buffer to zero and
-/// fold: lane by lane everywhere (lane_sum_buffers) measured 1-15% slower in the caches and 6%
-/// slower on ADBenchmark's N = 10.
+/// fold: lane by lane everywhere (lane_sum_buffers) was slower in the caches and on ADBenchmark's
+/// N = 10 (docs/performance.md, Why the kernel's constants).
 template <class T, class ParamList>
 struct gradient_sums;
 
@@ -326,8 +321,8 @@ struct gradient_sums<T, type_list<P...>> {
             if (is_vector[i]) m_rest_count[slot(i)] = lengths[i] % lanes;
     }
 
-    /// Adds a block loop's sums (only the lane groups of m_rest in use: a call at d = 16, m = 32
-    /// spent about 4 ns adding all of them).
+    /// Adds a block loop's sums (only the lane groups of m_rest in use: adding all of them is a
+    /// visible cost for a small batch; docs/performance.md, Why the kernel's constants).
     gradient_sums& operator+=(const gradient_sums& other) {
         m_loss += other.m_loss;
         m_loss_tail += other.m_loss_tail;
@@ -381,9 +376,7 @@ CTGRAD_ALWAYS_INLINE inline void accumulate_partial(const Evaluator& ev, Sums& s
         return;
     } else if constexpr (P::is_vector && simd::is_batch_v<V> && Evaluator::prefetches) {
         // Last feature first: the rows the reductions read last are the likeliest still in L1
-        // when a block's rows do not all fit (value+grad, double, m = 10^6, d = 128: 36.0-36.3
-        // against 38.5-40.6 ms; float 17.8-18.2 against 18.7-19.1; d = 256 and 1024 2-3%
-        // faster; d = 8 to 64 the same or faster).
+        // when a block's rows do not all fit (docs/performance.md, Why the kernel's constants).
         V* lane_sums = buffers.m_sums[I];
         for (std::size_t j = length; j-- > 0;) lane_sums[j] += ev.template element_sum<G>(j);
     } else if constexpr (P::is_vector && simd::is_batch_v<V>) {
@@ -602,9 +595,9 @@ T value(const Loss& loss, const parameter_store<T, P...>& params, const batch_vi
             },
             [&]<class E>(std::size_t c, std::type_identity<E>, auto&& run) {
                 // Summed into the caller's variables rather than the block loop's registers
-                // (no_sums): in a batch that L2 serves, the loop that keeps its sum in a register
-                // measured slower (d = 2, m = 4096: 500-530 against 435-455 ns; in L1 it was
-                // faster, m = 1024: 90-94 against 101-102 ns). Not understood.
+                // (no_sums): a sum kept in a register, though faster in L1, is slower, for reasons
+                // not understood, in a batch that L2 serves (docs/performance.md, Why the
+                // kernel's constants).
                 simd::batch<T> total(T(0));
                 T tail = 0;
                 detail::no_sums none;

@@ -12,11 +12,11 @@
 // reduction that reads it also copies the block's rows into a contiguous buffer, and every
 // later read of those rows comes from the copy. The rows of a block are a feature-major
 // stride apart, and with a stride that is a multiple of 4 KiB (m a power of two) they all
-// fall into the same few sets of L1 and L2: with more rows than ways the second walk went
-// back to memory (measured at d = 128, m = 2^18: value+grad 32 ms at stride m, 14 ms at
-// stride m + 72). The copy is contiguous, so it stays in L1 or L2 whatever the stride. Only
-// blocks that do not prefetch copy: in large batches, since the prefetch runs one block ahead
-// and the gradient is summed lane by lane, the copy measured slower (packing_pays).
+// fall into the same few sets of L1 and L2: with more rows than ways the second walk goes
+// back to memory (docs/performance.md, Why the kernel's constants). The copy is contiguous,
+// so it stays in L1 or L2 whatever the stride. Only blocks that do not prefetch copy: in large
+// batches, since the prefetch runs one block ahead and the gradient is summed lane by lane,
+// the copy was slower (packing_pays).
 #ifndef CTGRAD_EVAL_FUSED_KERNEL_HPP
 #define CTGRAD_EVAL_FUSED_KERNEL_HPP
 
@@ -167,8 +167,8 @@ public:
         });
         // Every row the block reads, taken once here: the gradient's vector stores (xsimd's
         // unaligned stores may alias anything) otherwise force the pointers to be reloaded, and
-        // the address recomputed, for every chunk of features (measured in bench_regression:
-        // part of 261k instructions per call against 166k by hand, N = 150).
+        // the address recomputed, for every chunk of features (docs/performance.md, Why the
+        // kernel's constants).
         for (std::size_t s = 0; s < batch_symbols::size; ++s) m_rows[s] = m_frame.m_rows[s] + m_offset;
     }
 
@@ -355,8 +355,8 @@ struct packed_rows_purpose;
 /// load waited for the previous block's store: a chain through memory about as long as a whole
 /// block of the value alone at d = 2. The local, whose address never leaves this function,
 /// stays in registers. Never inlined, so that the loop's registers are allocated for the loop
-/// alone: inlined into value()'s chunk (g++ 12 chose to, once this took sums), a value() call at
-/// d = 2, m = 256 took 60 ns, against 39 ns not inlined.
+/// alone: g++ 12 inlined it into value()'s chunk once it took sums, and the call was slower
+/// (docs/performance.md, Why the kernel's constants).
 template <class V, std::size_t K, bool Prefetch, class Entries, class Packed = type_list<>, class Inputs, class Sums,
           class OnBlock>
 CTGRAD_NEVER_INLINE std::size_t for_each_block(const Inputs& in, std::size_t begin, std::size_t end, Sums& sums,
@@ -427,17 +427,15 @@ std::size_t reduction_bytes(const Inputs& in) {
 
 /// The fewest bytes the reductions of a call read for them to prefetch (unless their rows
 /// collide, below): smaller batches come from L2 or L3 fast enough that the hints are only
-/// extra instructions. Measured in bench_regression (m = 1000, rows not colliding), value+grad
-/// without / with the hints: 25 / 32 us at N = 150 (1.2 MB), 97 / 107 us at N = 500 (4 MB),
-/// value 50 / 59 us at N = 500; in bench_fused at d = 1024, m = 4096 (32 MiB) the hints pay:
-/// value 1.51-1.58 / 2.02-2.17 ms, value+grad 2.06-2.18 / 2.23-2.28 ms. 16 MiB lies between
-/// (sizes between 4 and 32 MiB were not measured).
+/// extra instructions, larger ones from memory, where the hints pay; the bound lies between
+/// the largest batch where they cost and the smallest where they paid (docs/performance.md, Why
+/// the kernel's constants).
 inline constexpr std::size_t prefetch_min_bytes = std::size_t(16) << 20;
 
 /// Whether to prefetch: only when reductions walk enough rows to defeat the hardware's, and
 /// the batch will not be in the caches: it is large, or its rows collide in the cache's sets
-/// and are not copied (bench_fused, d = 128, m = 4096, 4 MiB: value 72 us with the hints, 126
-/// without; value+grad, which copies the rows, 121 with, 103 without).
+/// and are not copied (such rows go back to memory, where the hints pay; copied rows stay in
+/// the caches, where they only cost: docs/performance.md, Why the kernel's constants).
 inline bool wants_prefetch(std::size_t features, std::size_t bytes, bool rows_collide_uncopied) {
     return features >= prefetch_min_features && (bytes > prefetch_min_bytes || rows_collide_uncopied);
 }
@@ -455,9 +453,9 @@ inline constexpr std::size_t cache_ways_per_block = 8;
 /// so they visit cache_sets / g of them (g = gcd of the step and the set count), each taken
 /// by rows / (cache_sets / g) rows and by the lines of the rows starting up to a block before.
 /// The set count is a power of two, so g is the step's lowest set bit (cache_sets when the step
-/// is 0) and every division is a shift. Euclid's algorithm and the divisions by g were a chain
-/// of integer divisions that run_plan pays on every call: about 15 ns of ADBenchmark's N = 10
-/// (perf: run_plan 2.1% of the binary's samples, 0.3% with shifts).
+/// is 0) and every division is a shift: Euclid's algorithm and the divisions by g were a chain
+/// of integer divisions that run_plan paid on every call, a visible part of a small objective's
+/// time (docs/performance.md, Why the kernel's constants).
 inline std::size_t lines_per_set(std::size_t stride_bytes, std::size_t rows, std::size_t block_bytes) {
     static_assert(std::has_single_bit(cache_sets));
     constexpr int set_bits = std::countr_zero(cache_sets);

@@ -76,7 +76,8 @@ using frozen_tuple_t = decltype(gather_under(std::declval<const R&>(), std::decl
 
 /// How many subtrees gather_frozen finds in E. A variable template rather than the size of
 /// frozen_tuple_t: every reduction derived by a vector asks, and instantiating the gathering
-/// functions for every one of them cost g++ ~15% of the finite-difference law's compile time.
+/// functions for every one of them cost g++ a good part of the finite-difference law's compile
+/// time (docs/performance.md, Compile time).
 template <class E, class S>
 inline constexpr std::size_t frozen_count_v = is_freezable_v<E, S> ? 1 : 0;
 template <class Tag, class... Children, class S>
