@@ -36,6 +36,7 @@
 #include "ctgrad/symbolic/derivative.hpp"
 #include "ctgrad/symbolic/grad.hpp"
 #include "ctgrad/train/callbacks.hpp"
+#include "ctgrad/train/checkpoint.hpp"
 #include "ctgrad/train/history.hpp"
 #include "ctgrad/train/lr_schedules.hpp"
 #include "ctgrad/train/model.hpp"

@@ -63,6 +63,26 @@ private:
     std::size_t m_column;
 };
 
+/// A checkpoint that cannot be written or loaded. why() says how: the file cannot be read or
+/// written (io), is not a ctgrad checkpoint (foreign), ends early (truncated), does not match
+/// its checksum (corrupted), or holds another run (mismatched: other parameters, shapes, number
+/// type, optimizer, data or callbacks). what() reads "call: file: problem".
+class checkpoint_error : public std::runtime_error {
+public:
+    enum class reason { io, foreign, truncated, corrupted, mismatched };
+
+    checkpoint_error(reason why, const std::string& call, const std::string& file, const std::string& problem)
+        : std::runtime_error(call + ": " + file + ": " + problem), m_why(why),
+          m_file(std::make_shared<const std::string>(file)) {}
+
+    [[nodiscard]] reason why() const noexcept { return m_why; }
+    [[nodiscard]] const std::string& file() const noexcept { return *m_file; }
+
+private:
+    reason m_why;
+    std::shared_ptr<const std::string> m_file; // shared: copying an exception must not throw
+};
+
 } // namespace ctgrad
 
 #endif // CTGRAD_ERROR_HPP

@@ -98,6 +98,19 @@ public:
         return out;
     }
 
+    /// Saves or loads the pass's order and the shuffling engine (train/checkpoint_file.hpp): a
+    /// loaded loader draws the orders the saved one would have drawn.
+    template <class Archive>
+    void serialize(Archive& archive) {
+        archive.check("a loader's number of examples", m_range.count);
+        archive.check("a loader's batch size", m_batch_size);
+        archive.check("whether a loader shuffles", m_shuffle);
+        if (m_shuffle) {
+            archive(m_order);
+            m_random.serialize(archive);
+        }
+    }
+
     class iterator {
     public:
         using value_type = minibatch<T>;

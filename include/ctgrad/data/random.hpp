@@ -88,6 +88,14 @@ public:
         if (n == 2) swap(first[1], first[below(2)]);
     }
 
+    /// Saves or loads the engine's state (train/checkpoint_file.hpp).
+    template <class Archive>
+    void serialize(Archive& archive) {
+        archive(m_bits);
+        archive(m_spare);
+        archive(m_has_spare);
+    }
+
 private:
     std::uint32_t draw_below(std::uint32_t r, std::uint64_t n) {
         return detail::multiply_shift_below(r, n, [this] { return static_cast<std::uint32_t>(m_bits()); });

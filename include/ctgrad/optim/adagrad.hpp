@@ -57,6 +57,15 @@ public:
         });
     }
 
+    /// Saves or loads the lr, the step count and the sums (train/checkpoint_file.hpp).
+    template <class Archive>
+    void serialize(Archive& archive) {
+        archive.check("the optimizer", std::string(who));
+        archive(m_options.lr);
+        archive(m_steps);
+        m_state.serialize(archive);
+    }
+
 private:
     static constexpr const char* who = "ctgrad::adagrad";
 

@@ -63,6 +63,15 @@ public:
         return out;
     }
 
+    /// Saves or loads the buffers (train/checkpoint_file.hpp).
+    template <class Archive>
+    void serialize(Archive& archive) {
+        archive(m_made);
+        archive(m_components);
+        archive(m_double);
+        archive(m_float);
+    }
+
 private:
     template <class T>
     std::array<std::vector<T>, Count>& of() {

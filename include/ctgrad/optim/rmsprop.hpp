@@ -71,6 +71,14 @@ public:
         });
     }
 
+    /// Saves or loads the lr and the averages (train/checkpoint_file.hpp).
+    template <class Archive>
+    void serialize(Archive& archive) {
+        archive.check("the optimizer", std::string(who));
+        archive(m_options.lr);
+        m_state.serialize(archive);
+    }
+
 private:
     static constexpr const char* who = "ctgrad::rmsprop";
 

@@ -77,6 +77,15 @@ public:
         ++m_steps;
     }
 
+    /// Saves or loads the lr, the step count and the momentum buffer (train/checkpoint_file.hpp).
+    template <class Archive>
+    void serialize(Archive& archive) {
+        archive.check("the optimizer", std::string(who));
+        archive(m_options.lr);
+        archive(m_steps);
+        m_state.serialize(archive);
+    }
+
 private:
     static constexpr const char* who = "ctgrad::sgd";
 

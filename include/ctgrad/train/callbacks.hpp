@@ -157,6 +157,14 @@ public:
 
     [[nodiscard]] double best_loss() const noexcept { return m_best; }
 
+    /// Saves or loads the best loss and the count since (train/checkpoint.hpp).
+    template <class Archive>
+    void serialize(Archive& archive) {
+        archive.check("a callback", std::string("ctgrad::early_stop_at_min_loss"));
+        archive(m_best);
+        archive(m_epochs_without_improvement);
+    }
+
 private:
     std::size_t m_patience;
     double m_best = std::numeric_limits<double>::infinity();
@@ -186,6 +194,15 @@ public:
     [[nodiscard]] const Params& parameters() const noexcept { return m_parameters; }
     [[nodiscard]] double loss() const noexcept { return m_loss; }
     [[nodiscard]] std::size_t epoch() const noexcept { return m_epoch; } ///< counted from 1; 0 before any
+
+    /// Saves or loads the best loss, its epoch and parameters (train/checkpoint.hpp).
+    template <class Archive>
+    void serialize(Archive& archive) {
+        archive.check("a callback", std::string("ctgrad::store_best"));
+        archive(m_loss);
+        archive(m_epoch);
+        detail::serialize_parameters(archive, m_parameters, true);
+    }
 
 private:
     Params m_parameters{};

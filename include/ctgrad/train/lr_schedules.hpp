@@ -36,6 +36,13 @@ public:
     /// The optimizer's lr when the last fit began.
     [[nodiscard]] double base_lr() const noexcept { return m_base; }
 
+    /// Saves or loads the base lr (train/checkpoint.hpp).
+    template <class Archive>
+    void serialize(Archive& archive) {
+        archive.check("a callback", std::string(Schedule::who));
+        archive(m_base);
+    }
+
 private:
     double m_base = 0;
 };
@@ -176,6 +183,16 @@ public:
 
     [[nodiscard]] double best_loss() const noexcept { return m_best; }
     [[nodiscard]] std::size_t reductions() const noexcept { return m_reductions; }
+
+    /// Saves or loads the best loss and the counters (train/checkpoint.hpp).
+    template <class Archive>
+    void serialize(Archive& archive) {
+        archive.check("a callback", std::string(who));
+        archive(m_best);
+        archive(m_bad_epochs);
+        archive(m_cooldown_left);
+        archive(m_reductions);
+    }
 
 private:
     [[nodiscard]] bool better(double loss) const {

@@ -1,12 +1,14 @@
 // ctgrad/train/trainer.hpp: d2l's Trainer. Per training batch: the fused loss and gradient,
 // a divergence check, clipping by global norm when asked, the optimizer step; after each
-// epoch the validation loss; callbacks hear about all of it.
+// epoch the validation loss; callbacks hear about all of it. A run can be saved to a
+// checkpoint between steps and resumed from it.
 #ifndef CTGRAD_TRAIN_TRAINER_HPP
 #define CTGRAD_TRAIN_TRAINER_HPP
 
 #include "ctgrad/error.hpp"
 #include "ctgrad/eval/fused.hpp"
 #include "ctgrad/optim/clip.hpp"
+#include "ctgrad/train/checkpoint_file.hpp"
 #include "ctgrad/train/history.hpp"
 #include "ctgrad/train/model.hpp"
 
@@ -14,10 +16,12 @@
 #include <cmath>
 #include <cstdio>
 #include <cstddef>
+#include <filesystem>
 #include <limits>
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace ctgrad {
 
@@ -55,6 +59,26 @@ private:
     void (*m_set)(void*, double) = nullptr;
 };
 
+/// Callbacks' way to save the run (fit_state::checkpoint): the trainer writes the file once the
+/// hook that asked has run in every callback, so the file holds all of their state. Empty
+/// outside trainer::fit.
+class checkpoint_request {
+public:
+    checkpoint_request() = default;
+    explicit checkpoint_request(std::vector<std::filesystem::path>& pending) : m_pending(&pending) {}
+
+    [[nodiscard]] explicit operator bool() const noexcept { return m_pending != nullptr; }
+    /// Saves the run to `path` after the current hook (see trainer::resume). Throws
+    /// ctgrad::invalid_argument, naming `who`, outside a fit.
+    void save(std::filesystem::path path, const char* who = "ctgrad::checkpoint_request") const {
+        if (!m_pending) throw invalid_argument(std::string(who) + ": there is no run to save outside trainer::fit");
+        m_pending->push_back(std::move(path));
+    }
+
+private:
+    std::vector<std::filesystem::path>* m_pending = nullptr;
+};
+
 /// Where training is, as callbacks see it. Epochs and batches count from 0 here; printed
 /// messages count from 1.
 struct fit_state {
@@ -66,10 +90,12 @@ struct fit_state {
     double val_loss = std::numeric_limits<double>::quiet_NaN(); ///< the last validation loss
     const history* record = nullptr;   ///< everything so far
     learning_rate_control learning_rate{}; ///< the optimizer's lr, for schedules
+    checkpoint_request checkpoint{};       ///< saves the run (the checkpoint callback uses it)
 };
 
 /// A callback implements any of these (each optional), taking the model and the state:
-///   on_fit_begin, on_batch_end, on_epoch_end (returning bool: true stops training), on_fit_end.
+///   on_fit_begin, on_batch_end, on_epoch_end (returning bool: true stops training), on_fit_end;
+/// and serialize(archive), when it has state a resumed run needs (see trainer::resume).
 namespace detail {
 template <class C, class M>
 void fit_begin(C& c, const M& m, const fit_state& s) {
@@ -137,6 +163,67 @@ public:
     /// model then holds the parameters of the last finite step.
     template <model M, data_module D, class... Callbacks>
     history fit(M& m, D& data, Callbacks&&... callbacks) const {
+        return run(m, data, nullptr, callbacks...);
+    }
+
+    /// Continues the run saved at `path` (by the checkpoint callback, or fit_state::checkpoint)
+    /// up to max_epochs, with the same kind of model, data and callbacks: the parameters, the
+    /// optimizer's state and lr, the position (epoch and batch), the loaders' order and random
+    /// state, the history so far and the state of every callback with serialize(archive) are
+    /// the saved run's, so the result is bit for bit the one the run would have reached
+    /// uninterrupted. Callbacks' on_fit_begin runs first, then the checkpoint is loaded.
+    /// Throws checkpoint_error when the file cannot be read, is not a checkpoint, is truncated or
+    /// corrupted, or holds another run (other parameters, shapes, number type, optimizer, data or
+    /// callbacks); the error says which.
+    template <model M, data_module D, class... Callbacks>
+    history resume(const std::filesystem::path& path, M& m, D& data, Callbacks&&... callbacks) const {
+        return run(m, data, &path, callbacks...);
+    }
+
+private:
+    /// The next step of a run: batch `batch` of epoch `epoch` (batch == batches per epoch: the
+    /// epoch's validation and end), and the first batch's loss for the divergence check.
+    struct run_position {
+        std::size_t epoch = 0;
+        std::size_t batch = 0;
+        double reference_loss = 0;
+    };
+
+    /// Saves or loads everything a resumed run needs, in one order for both.
+    template <class Archive, class Params, class Optimizer, class Train, class Val, class... Callbacks>
+    static void serialize_run(Archive& archive, Params& params, Optimizer& opt, Train& train, Val& val, history& record,
+                              run_position& at, Callbacks&... callbacks) {
+        constexpr const char* who = "ctgrad::trainer";
+        if constexpr (!requires { opt.serialize(archive); })
+            throw invalid_argument(std::string(who) + ": a checkpoint needs the optimizer's state, and this optimizer has no "
+                                                      "serialize(archive) member (sgd, adam, adamw, rmsprop and adagrad have)");
+        else if constexpr (!requires { train.serialize(archive); } || !requires { val.serialize(archive); })
+            throw invalid_argument(std::string(who) + ": a checkpoint needs the loaders' order and random state, and a loader "
+                                                      "here has no serialize(archive) member (minibatch_loader has)");
+        else {
+            detail::serialize_parameters(archive, params);
+            opt.serialize(archive);
+            train.serialize(archive);
+            val.serialize(archive);
+            archive(record.train_loss);
+            archive(record.val_loss);
+            archive(record.epochs);
+            archive(record.stopped_early);
+            archive(at.epoch);
+            archive(at.batch);
+            archive(at.reference_loss);
+            archive.check("the number of callbacks with state",
+                          (std::size_t{0} + ... + std::size_t{requires { callbacks.serialize(archive); }}));
+            (
+                [&] {
+                    if constexpr (requires { callbacks.serialize(archive); }) callbacks.serialize(archive);
+                }(),
+                ...);
+        }
+    }
+
+    template <class M, class D, class... Callbacks>
+    history run(M& m, D& data, const std::filesystem::path* resume_from, Callbacks&... callbacks) const {
         auto& train = data.train_dataloader();
         auto& val = data.val_dataloader();
         if (train.size() == 0) throw invalid_argument("ctgrad::trainer::fit: the training data has no examples");
@@ -152,29 +239,50 @@ public:
         record.batches_per_epoch = train.size();
         record.train_loss.reserve(m_options.max_epochs * train.size());
         record.val_loss.reserve(m_options.max_epochs);
+        run_position at;
+        std::vector<std::filesystem::path> pending;
         fit_state state{0, m_options.max_epochs, 0, train.size()};
         state.record = &record;
+        state.checkpoint = checkpoint_request(pending);
         if constexpr (requires { opt.set_lr(opt.lr()); }) state.learning_rate = learning_rate_control(opt);
         (detail::fit_begin(callbacks, std::as_const(m), state), ...);
+        if (resume_from) {
+            detail::checkpoint_reader reader(*resume_from, "ctgrad::trainer::resume");
+            serialize_run(reader, params, opt, train, val, record, at, callbacks...);
+            reader.finish();
+            state.val_loss = record.val_loss.empty() ? state.val_loss : record.val_loss.back();
+            state.loss = record.train_loss.empty() ? state.loss : record.train_loss.back();
+        }
+        // Saves asked for during a hook, written once every callback has run it.
+        auto save_pending = [&] {
+            for (const auto& path : pending) {
+                detail::checkpoint_writer writer;
+                serialize_run(writer, params, opt, train, val, record, at, callbacks...);
+                writer.commit(path, "ctgrad::trainer (saving a checkpoint)");
+            }
+            pending.clear();
+        };
+        save_pending();
 
-        double reference_loss = 0; // the first positive training loss
-        for (std::size_t epoch = 0; epoch < m_options.max_epochs; ++epoch) {
+        for (std::size_t epoch = at.epoch; epoch < m_options.max_epochs; ++epoch) {
             state.epoch = epoch;
             // The error carries the history so far: a diverged run's curves can still be drawn.
             auto diverged = [&](std::size_t batch, const std::string& what) {
                 return divergence_error(epoch + 1, batch, what, std::move(record));
             };
-            train.start_epoch();
-            for (std::size_t i = 0; i < train.size(); ++i) {
+            // A run resumed within an epoch goes on with that epoch's order.
+            const std::size_t first_batch = epoch == at.epoch ? at.batch : 0;
+            if (first_batch == 0) train.start_epoch();
+            for (std::size_t i = first_batch; i < train.size(); ++i) {
                 state.batch = i;
                 const double batch_loss = value_and_grad(loss, params, m.bind(train.batch(i)), grads);
                 if (!std::isfinite(batch_loss))
                     throw diverged(i + 1, "the training loss is " + detail::describe(batch_loss));
-                if (reference_loss == 0) reference_loss = batch_loss;
-                if (m_options.divergence_factor > 0 && batch_loss > m_options.divergence_factor * reference_loss)
+                if (at.reference_loss == 0) at.reference_loss = batch_loss;
+                if (m_options.divergence_factor > 0 && batch_loss > m_options.divergence_factor * at.reference_loss)
                     throw diverged(i + 1, "the training loss " + detail::format_number(batch_loss) + " is more than " +
                                               detail::format_number(m_options.divergence_factor) + " times the first batch's " +
-                                              detail::format_number(reference_loss) + " (trainer_options::divergence_factor)");
+                                              detail::format_number(at.reference_loss) + " (trainer_options::divergence_factor)");
                 if (!all_finite(grads)) throw diverged(i + 1, "the gradient is not finite");
                 if (m_options.gradient_clip_val > 0) clip_by_global_norm(grads, m_options.gradient_clip_val);
                 detail::copy_values(params, last_finite);
@@ -185,7 +293,10 @@ public:
                 }
                 record.train_loss.push_back(batch_loss);
                 state.loss = batch_loss;
+                at.epoch = epoch;
+                at.batch = i + 1;
                 (detail::batch_end(callbacks, std::as_const(m), state), ...);
+                save_pending();
             }
             if (val.size() > 0) {
                 state.val_loss = validation_loss(m, loss, val);
@@ -196,16 +307,17 @@ public:
             record.epochs = epoch + 1;
             bool stop = false;
             ((stop = detail::epoch_end(callbacks, std::as_const(m), state) || stop), ...);
-            if (stop) {
-                record.stopped_early = epoch + 1 < m_options.max_epochs;
-                break;
-            }
+            if (stop) record.stopped_early = epoch + 1 < m_options.max_epochs;
+            at.epoch = epoch + 1;
+            at.batch = 0;
+            save_pending();
+            if (stop) break;
         }
         (detail::fit_end(callbacks, std::as_const(m), state), ...);
+        save_pending();
         return record;
     }
 
-private:
     // The book's validation loss: the mean of the batches' mean losses.
     template <class M, class Loss, class L>
     static double validation_loss(M& m, const Loss& loss, L& val) {
