@@ -14,7 +14,7 @@ import sys
 
 import torch
 
-STEPS = 8
+STEPS = 100
 START = [0.5, -1.0, 2.0, 0.25]  # w[0], w[1], w[2], b
 
 
