@@ -134,11 +134,14 @@ def measure_fit(s, build_dir, quick):
     found = google_benchmark(ROOT / build_dir / "bench" / "bench_fit", "^(ctgrad|hand)_fit", 0.05 if quick else 0.3)
     s.add("fit/ctgrad", found["ctgrad_fit"][0])
     s.add("fit/hand", found["hand_fit"][0])
+    s.add("fit/ctgrad_adam", found["ctgrad_fit_adam"][0])
 
 
 def measure_fit_torch(s, quick):
     (line,) = peer_lines("d2l_torch.py", "--repeat", 3 if quick else 10)
     s.add("fit/torch", line["seconds_median"])
+    (line,) = peer_lines("d2l_torch.py", "--repeat", 3 if quick else 10, "--optimizer", "adam")
+    s.add("fit/torch_adam", line["seconds_median"])
 
 
 def full_batch_filter():
@@ -276,6 +279,11 @@ def table(s):
                  fmt_ratio(ratio(ct, hand)), fmt_ratio(ratio(torch, ct)), "-",
                  f"PyTorch ≥ 1000×: {verdict(ratio(torch, ct), 1000, False)}; "
                  f"≤ 1.0× hand: {verdict(ratio(ct, hand), 1.0, True)}"])
+    ct_adam, torch_adam = s.median("fit/ctgrad_adam"), s.median("fit/torch_adam")
+    rows.append(["d2l fit with Adam (lr 0.1), 3 epochs, in process", fmt_time(ct_adam), "-", fmt_time(torch_adam), "-",
+                 "-", fmt_ratio(ratio(torch_adam, ct_adam)), "-",
+                 f"PyTorch ≥ 1000×: {verdict(ratio(torch_adam, ct_adam), 1000, False)}; "
+                 f"vs ctgrad's SGD fit: {fmt_ratio(ratio(ct_adam, ct))} the time"])
 
     for n, d in FULL_BATCHES:
         torch_bound = 4 if d == 128 else 25
