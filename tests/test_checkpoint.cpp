@@ -2,7 +2,8 @@
 // after an epoch, or within one, and resumed from its file ends bit for bit where the
 // uninterrupted run ends (parameters, history, callbacks' state), for every optimizer with
 // state, in double and float; a save replaces the file whole; and a missing, foreign,
-// truncated, corrupted or mismatched file is a checkpoint_error that says which.
+// truncated, corrupted or mismatched file is a checkpoint_error that says which and changes
+// nothing.
 #define BOOST_TEST_MODULE ctgrad_checkpoint
 #define BOOST_TEST_DYN_LINK
 #include <boost/test/unit_test.hpp>
@@ -323,13 +324,18 @@ BOOST_AUTO_TEST_CASE(another_runs_checkpoint_is_a_typed_error_naming_the_differe
             trainer.resume(file.path, model, data);
         },
         reason::mismatched, "the length of w is 2 there but 3 here");
+    // The optimizer comes after the parameters in the file: the model keeps its own all the same.
+    regression<double, ctgrad::sgd> with_sgd{.optimizer = ctgrad::sgd(0.03)};
+    const auto before = with_sgd.params;
     require_checkpoint_error(
         [&] {
-            regression<double, ctgrad::sgd> model{.optimizer = ctgrad::sgd(0.03)};
             auto data = book_data<double>();
-            trainer.resume(file.path, model, data);
+            trainer.resume(file.path, with_sgd, data);
         },
         reason::mismatched, "the optimizer is \"ctgrad::adam\" there but \"ctgrad::sgd\" here");
+    BOOST_TEST(with_sgd.params[w](0) == before[w](0));
+    BOOST_TEST(with_sgd.params[w](1) == before[w](1));
+    BOOST_TEST(with_sgd.params[b] == before[b]);
     require_checkpoint_error(
         [&] {
             regression<double, ctgrad::adam> model;

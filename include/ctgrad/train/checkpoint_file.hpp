@@ -83,6 +83,12 @@ public:
     void numbers(const T* data, std::size_t n) {
         m_payload.append(reinterpret_cast<const char*>(data), n * sizeof(T));
     }
+    /// A vector whose length the loading run takes from the file.
+    template <class Vector>
+    void resizable(const Vector& values) {
+        (*this)(values.size());
+        numbers(values.data(), values.size());
+    }
     /// A field the loading run must have equal (a name, a shape); `what` names it in the error.
     template <class T>
     void check(std::string_view /*what*/, const T& value) {
@@ -166,22 +172,38 @@ public:
             fail(checkpoint_error::reason::corrupted, "corrupted: its contents do not match its checksum");
     }
 
+    // A reader starts by checking: it reads every field and compares what check() is given,
+    // but changes nothing, so a file that turns out to be another run's leaves the run as it
+    // was. load() then goes back to the first field for the pass that assigns.
+
+    /// Ends the checking pass (see finish()): the next pass assigns the fields.
+    void load() {
+        finish();
+        m_at = 0;
+        m_checking = false;
+    }
+
     template <class T>
         requires std::is_arithmetic_v<T>
     void operator()(T& value) {
-        stored_t<T> stored{};
-        std::memcpy(&stored, take(sizeof stored), sizeof stored);
-        value = static_cast<T>(stored);
+        const T stored = read<T>();
+        if (!m_checking) value = stored;
     }
     void operator()(std::string& text) {
         const std::size_t n = count(1);
-        text.assign(take(n), n);
+        const char* at = take(n);
+        if (!m_checking) text.assign(at, n);
     }
     template <class T>
         requires std::is_arithmetic_v<T>
     void operator()(std::vector<T>& values) {
-        values.resize(count(sizeof(T)));
-        numbers(values.data(), values.size());
+        const std::size_t n = count(sizeof(T));
+        if (m_checking) {
+            take(n * sizeof(T));
+            return;
+        }
+        values.resize(n);
+        numbers(values.data(), n);
     }
     template <class T, std::size_t N>
     void operator()(std::array<T, N>& items) {
@@ -189,20 +211,41 @@ public:
     }
     void operator()(std::mt19937_64& engine) {
         std::string state;
-        (*this)(state);
+        const std::size_t n = count(1);
+        state.assign(take(n), n);
         std::istringstream text(state);
-        text >> engine;
+        std::mt19937_64 read_engine;
+        text >> read_engine;
         if (!text) fail(checkpoint_error::reason::corrupted, "a random engine's state cannot be read");
+        if (!m_checking) engine = read_engine;
     }
     template <class T>
     void numbers(T* data, std::size_t n) {
-        if (n > 0) std::memcpy(data, take(n * sizeof(T)), n * sizeof(T));
+        const char* at = take(n * sizeof(T));
+        if (!m_checking && n > 0) std::memcpy(data, at, n * sizeof(T));
+    }
+    /// A vector whose length is the file's (resized when loading).
+    template <class Vector>
+    void resizable(Vector& values) {
+        using T = typename Vector::value_type;
+        const std::size_t n = count(sizeof(T));
+        if (m_checking) {
+            take(n * sizeof(T));
+            return;
+        }
+        if (n != values.size()) values.resize({n});
+        numbers(values.data(), n);
     }
     /// Throws checkpoint_error (mismatched) unless the checkpoint's field equals `expected`.
     template <class T>
     void check(std::string_view what, const T& expected) {
         T found{};
-        (*this)(found);
+        if constexpr (std::is_arithmetic_v<T>) {
+            found = read<T>();
+        } else {
+            const std::size_t n = count(1);
+            found.assign(take(n), n);
+        }
         if (!(found == expected))
             fail(checkpoint_error::reason::mismatched, "another run's checkpoint: " + std::string(what) + " is " +
                                                            describe_field(found) + " there but " + describe_field(expected) + " here");
@@ -222,6 +265,12 @@ private:
         fail(checkpoint_error::reason::mismatched,
              "another run's checkpoint: it ends before this run's fields do (other callbacks with state?)");
     }
+    template <class T>
+    T read() {
+        stored_t<T> stored{};
+        std::memcpy(&stored, take(sizeof stored), sizeof stored);
+        return static_cast<T>(stored);
+    }
     const char* take(std::size_t n) {
         if (n > m_payload.size() - m_at) ends_early();
         const char* at = m_payload.data() + m_at;
@@ -230,8 +279,7 @@ private:
     }
     /// A stored count of items of `size` bytes, checked against what is left.
     std::size_t count(std::size_t size) {
-        std::uint64_t n = 0;
-        (*this)(n);
+        const std::uint64_t n = read<std::uint64_t>();
         if (n > (m_payload.size() - m_at) / size) ends_early();
         return static_cast<std::size_t>(n);
     }
@@ -241,6 +289,7 @@ private:
     std::string m_bytes;
     std::string_view m_payload;
     std::size_t m_at = 0;
+    bool m_checking = true;
 };
 
 template <class T>
@@ -261,13 +310,11 @@ void serialize_parameters(Archive& archive, parameter_store<T, P...>& params, bo
         } else {
             archive.check("whether " + name + " is a vector", true);
             if (lengths_from_file) {
-                std::size_t length = value.size();
-                archive(length);
-                if (length != value.size()) value.resize({length});
+                archive.resizable(value);
             } else {
                 archive.check("the length of " + name, value.size());
+                archive.numbers(value.data(), value.size());
             }
-            archive.numbers(value.data(), value.size());
         }
     });
 }

@@ -174,7 +174,7 @@ public:
     /// uninterrupted. Callbacks' on_fit_begin runs first, then the checkpoint is loaded.
     /// Throws checkpoint_error when the file cannot be read, is not a checkpoint, is truncated or
     /// corrupted, or holds another run (other parameters, shapes, number type, optimizer, data or
-    /// callbacks); the error says which.
+    /// callbacks); the error says which, and the model and callbacks are left as they were.
     template <model M, data_module D, class... Callbacks>
     history resume(const std::filesystem::path& path, M& m, D& data, Callbacks&&... callbacks) const {
         return run(m, data, &path, callbacks...);
@@ -248,6 +248,8 @@ private:
         (detail::fit_begin(callbacks, std::as_const(m), state), ...);
         if (resume_from) {
             detail::checkpoint_reader reader(*resume_from, "ctgrad::trainer::resume");
+            serialize_run(reader, params, opt, train, val, record, at, callbacks...); // checks, changes nothing
+            reader.load();
             serialize_run(reader, params, opt, train, val, record, at, callbacks...);
             reader.finish();
             state.val_loss = record.val_loss.empty() ? state.val_loss : record.val_loss.back();
