@@ -90,6 +90,13 @@ static_assert(same_type(ctgrad::pow<2>(a), ctgrad::square(a)));
 static_assert(same_type(ctgrad::exp(0_c), 1_c));
 static_assert(same_type(ctgrad::log(1_c), 0_c));
 static_assert(same_type(ctgrad::abs(ctgrad::c<-5, 2>), ctgrad::c<5, 2>));
+static_assert(same_type(ctgrad::sign(ctgrad::c<-5, 2>), ctgrad::c<-1>));
+static_assert(same_type(ctgrad::sqrt(0_c), 0_c) && same_type(ctgrad::sqrt(1_c), 1_c));
+static_assert(same_type(ctgrad::sin(0_c), 0_c) && same_type(ctgrad::cos(0_c), 1_c) && same_type(ctgrad::tanh(0_c), 0_c));
+static_assert(same_type(ctgrad::atan(0_c), 0_c) && same_type(ctgrad::log1p(0_c), 0_c) && same_type(ctgrad::expm1(0_c), 0_c));
+static_assert(same_type(ctgrad::sigmoid(0_c), ctgrad::c<1, 2>));
+// A value that is not a rational constant stays a node: softplus(0) = log 2.
+static_assert(std::is_same_v<decltype(ctgrad::softplus(0_c)), ctgrad::node<ctgrad::softplus_tag, ctgrad::zero_t>>);
 static_assert(same_type(ctgrad::max(a, a), a));
 static_assert(same_type(ctgrad::select(a < b, y, y), y));
 
@@ -110,6 +117,7 @@ static_assert(same_type(ctgrad::d(ctgrad::pow(a, b), b), ctgrad::pow(a, b) * ctg
 // An integer constant exponent is the integer pow<N>.
 static_assert(same_type(ctgrad::pow(a, 3_c), ctgrad::pow<3>(a)));
 static_assert(same_type(ctgrad::d(ctgrad::sigmoid(a), a), ctgrad::sigmoid(a) * (1_c - ctgrad::sigmoid(a))));
+static_assert(same_type(ctgrad::d(ctgrad::softplus(a), a), ctgrad::sigmoid(a)));
 static_assert(same_type(ctgrad::d(ctgrad::max(a, b), a), ctgrad::select(a >= b, 1_c, 0_c)));
 static_assert(same_type(ctgrad::d(ctgrad::min(a, b), b), ctgrad::select(a <= b, 0_c, 1_c)));
 static_assert(same_type(ctgrad::d(a * b, a), b));

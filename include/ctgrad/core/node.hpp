@@ -3,6 +3,8 @@
 #ifndef CTGRAD_CORE_NODE_HPP
 #define CTGRAD_CORE_NODE_HPP
 
+#include "ctgrad/core/op_tags.hpp"
+
 #include <cstddef>
 #include <tuple>
 #include <type_traits>
@@ -19,6 +21,8 @@ struct node {
 
 template <class Tag, class... Children>
 constexpr node<Tag, Children...> make_node(const Children&... children) {
+    static_assert(detail::is_listed_op_v<Tag>, "ctgrad: an op missing from ctgrad::ops (core/op_tags.hpp), which the law tests "
+                                              "iterate: list it there and give it a case in tests/laws/op_cases.hpp");
     return {std::tuple<Children...>{children...}};
 }
 

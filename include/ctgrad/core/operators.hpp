@@ -90,6 +90,8 @@ template <expression A> constexpr auto expm1(const A& a) { detail::require_arith
 /// d(sigmoid(a)) = sigmoid(a) * (1 - sigmoid(a)) * da
 template <expression A> constexpr auto sigmoid(const A& a) { detail::require_arithmetic_operand<A>(); return detail::make_unary<sigmoid_tag>(a); }
 
+/// d(softplus(a)) = sigmoid(a) * da; softplus(a) = log(1 + exp(a)) without overflow
+template <expression A> constexpr auto softplus(const A& a) { detail::require_arithmetic_operand<A>(); return detail::make_unary<softplus_tag>(a); }
 // ---- functions of two arguments ----
 /// d(min(a, b)) = select(a <= b, da, db)
 template <class A, class B> requires detail::operand_pair<A, B>

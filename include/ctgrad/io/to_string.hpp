@@ -42,9 +42,6 @@ void append_wrapped(std::string& out, const E& e, bool parenthesize) {
     if (parenthesize) out += ')';
 }
 
-template <class Tag>
-inline constexpr bool is_left_associative_only_v = std::is_same_v<Tag, sub_tag> || std::is_same_v<Tag, div_tag>;
-
 template <class E>
 void append_expression(std::string& out, const E& e) {
     if constexpr (is_symbol_v<E>) {
@@ -66,7 +63,7 @@ void append_expression(std::string& out, const E& e) {
             constexpr int right = printed_strength<rhs>();
             // a - (b - c) and a / (b * c) need their parentheses; a + (b + c) does not.
             constexpr bool wrap_right = right < strength ||
-                                        (right == strength && is_left_associative_only_v<tag>) ||
+                                        (right == strength && tag::is_left_associative_only) ||
                                         (right == precedence::unary && strength != precedence::comparison);
             append_wrapped(out, child<0>(e), left < strength);
             out += ' ';

@@ -1,6 +1,6 @@
-// ctgrad/simd/simd.hpp: the only header that includes xsimd. It gives every op tag a
-// function over a lane type V that is either a plain T (the scalar tail) or an
-// xsimd::batch<T> of the build's architecture, so the fused kernel is written once.
+// ctgrad/simd/simd.hpp: the only header that includes xsimd. It applies an op to a lane type
+// V that is either a plain T (the scalar tail) or an xsimd::batch<T> of the build's
+// architecture, so the fused kernel is written once.
 #ifndef CTGRAD_SIMD_SIMD_HPP
 #define CTGRAD_SIMD_SIMD_HPP
 
@@ -156,39 +156,24 @@ V select(const C& condition, const V& a, const V& b) {
     else return condition ? a : b;
 }
 
-/// op applied lane by lane. A plain number uses the tag's own scalar function, so the
-/// scalar tail computes exactly what the reference evaluator does; a batch uses xsimd's.
+/// Named in the compiler's message when an op's tag has no lanes() (see core/op_tags.hpp).
+template <class Tag>
+struct op_without_simd_form {
+    static_assert(!std::is_same_v<Tag, Tag>, "ctgrad: this op's tag (named in op_without_simd_form<...> above) has no "
+                                             "lanes(), its form on SIMD batches: add one beside its apply()");
+};
+
+/// op applied lane by lane: the tag's apply() on plain numbers (so the scalar tail computes
+/// exactly what the reference evaluator does), its lanes() on batches.
 template <class Tag, class... V>
 auto apply(const V&... v) {
-    if constexpr (!(is_batch_v<V> || ...)) return Tag::apply(v...);
-    else if constexpr (std::is_same_v<Tag, exp_tag>) return xsimd::exp(v...);
-    else if constexpr (std::is_same_v<Tag, log_tag>) return xsimd::log(v...);
-    else if constexpr (std::is_same_v<Tag, sqrt_tag>) return xsimd::sqrt(v...);
-    else if constexpr (std::is_same_v<Tag, abs_tag>) return xsimd::abs(v...);
-    else if constexpr (std::is_same_v<Tag, sin_tag>) return xsimd::sin(v...);
-    else if constexpr (std::is_same_v<Tag, cos_tag>) return xsimd::cos(v...);
-    else if constexpr (std::is_same_v<Tag, tanh_tag>) return xsimd::tanh(v...);
-    else if constexpr (std::is_same_v<Tag, atan_tag>) return xsimd::atan(v...);
-    else if constexpr (std::is_same_v<Tag, log1p_tag>) return xsimd::log1p(v...);
-    else if constexpr (std::is_same_v<Tag, expm1_tag>) return xsimd::expm1(v...);
-    else if constexpr (std::is_same_v<Tag, real_pow_tag>) return xsimd::pow(v...);
-    else if constexpr (std::is_same_v<Tag, min_tag>) return xsimd::min(v...);
-    else if constexpr (std::is_same_v<Tag, max_tag>) return xsimd::max(v...);
-    else if constexpr (std::is_same_v<Tag, select_tag>) return select(v...);
-    else if constexpr (std::is_same_v<Tag, sign_tag>) {
-        // xsimd::sign may give +-1 at 0; the derivative of abs needs 0 there, as in sign_tag.
-        const auto& x = (v, ...);
-        using B = std::remove_cvref_t<decltype(x)>;
-        return xsimd::select(x > B(0), B(1), B(0)) - xsimd::select(x < B(0), B(1), B(0));
-    } else if constexpr (std::is_same_v<Tag, sigmoid_tag>) {
-        // exp(-x) overflows to inf for very negative x, and 1 / inf is the right 0.
-        const auto& x = (v, ...);
-        using B = std::remove_cvref_t<decltype(x)>;
-        return B(1) / (B(1) + xsimd::exp(-x));
-    } else {
-        // + - * / unary -, square, pow<N>, comparisons, and the per-element terms of dot,
-        // sum and size are written with operators only: the tag's function serves batches.
+    if constexpr (!(is_batch_v<V> || ...)) {
         return Tag::apply(v...);
+    } else if constexpr (requires { Tag::lanes(v...); }) {
+        return Tag::lanes(v...);
+    } else {
+        (void)op_without_simd_form<Tag>{};
+        return (v, ...);
     }
 }
 

@@ -136,32 +136,33 @@ constexpr auto freeze(const E& e, const S& s) {
     else return e;
 }
 
-/// A node of tag Tag over the given children, through the simplifying constructors.
-template <class Tag, class... Cs>
-constexpr auto rebuild(const Cs&... cs) {
-    if constexpr (std::is_same_v<Tag, add_tag>) return make_add(cs...);
-    else if constexpr (std::is_same_v<Tag, sub_tag>) return make_sub(cs...);
-    else if constexpr (std::is_same_v<Tag, mul_tag>) return make_mul(cs...);
-    else if constexpr (std::is_same_v<Tag, div_tag>) return make_div(cs...);
-    else if constexpr (std::is_same_v<Tag, neg_tag>) return make_neg(cs...);
-    else if constexpr (std::is_same_v<Tag, square_tag>) return make_square(cs...);
-    else if constexpr (requires { Tag::exponent; }) return make_pow<Tag::exponent>(cs...);
-    else if constexpr (std::is_same_v<Tag, min_tag> || std::is_same_v<Tag, max_tag>) return make_extremum<Tag>(cs...);
-    else if constexpr (std::is_same_v<Tag, real_pow_tag>) return make_real_pow(cs...);
-    else if constexpr (Tag::is_comparison) return make_comparison<Tag>(cs...);
-    else if constexpr (std::is_same_v<Tag, select_tag>) return make_select(cs...);
-    else if constexpr (std::is_same_v<Tag, dot_tag>) return make_dot(cs...);
-    else if constexpr (std::is_same_v<Tag, sum_tag>) return make_sum(cs...);
-    else if constexpr (std::is_same_v<Tag, size_tag>) return make_size(cs...);
-    else return make_unary<Tag>(cs...);
-}
+/// A node of tag Tag over the given children, through the simplifying constructors: one
+/// overload per constructor, and make_unary for every function of one argument.
+template <class Tag, class A> constexpr auto rebuild(Tag, const A& a) { return make_unary<Tag>(a); }
+template <class A, class B> constexpr auto rebuild(add_tag, const A& a, const B& b) { return make_add(a, b); }
+template <class A, class B> constexpr auto rebuild(sub_tag, const A& a, const B& b) { return make_sub(a, b); }
+template <class A, class B> constexpr auto rebuild(mul_tag, const A& a, const B& b) { return make_mul(a, b); }
+template <class A, class B> constexpr auto rebuild(div_tag, const A& a, const B& b) { return make_div(a, b); }
+template <class A> constexpr auto rebuild(neg_tag, const A& a) { return make_neg(a); }
+template <class A> constexpr auto rebuild(square_tag, const A& a) { return make_square(a); }
+template <int N, class A> constexpr auto rebuild(pow_tag<N>, const A& a) { return make_pow<N>(a); }
+template <class A, class B> constexpr auto rebuild(min_tag, const A& a, const B& b) { return make_extremum<min_tag>(a, b); }
+template <class A, class B> constexpr auto rebuild(max_tag, const A& a, const B& b) { return make_extremum<max_tag>(a, b); }
+template <class A, class B> constexpr auto rebuild(real_pow_tag, const A& a, const B& b) { return make_real_pow(a, b); }
+template <class Tag, class A, class B> requires Tag::is_comparison
+constexpr auto rebuild(Tag, const A& a, const B& b) { return make_comparison<Tag>(a, b); }
+template <class C, class A, class B>
+constexpr auto rebuild(select_tag, const C& c, const A& a, const B& b) { return make_select(c, a, b); }
+template <class A, class B> constexpr auto rebuild(dot_tag, const A& a, const B& b) { return make_dot(a, b); }
+template <class A> constexpr auto rebuild(sum_tag, const A& a) { return make_sum(a); }
+template <class A> constexpr auto rebuild(size_tag, const A& a) { return make_size(a); }
 
 /// e with every frozen<K> replaced by std::get<K>(subtrees), simplified on the way up.
 template <class E, class Subtrees>
 constexpr auto thaw(const E& e, const Subtrees& subtrees) {
     if constexpr (!has_frozen_v<E>) return e;
     else if constexpr (is_frozen_v<E>) return std::get<frozen_index_v<E>>(subtrees);
-    else return std::apply([&](const auto&... cs) { return rebuild<typename E::tag>(thaw(cs, subtrees)...); }, e.m_children);
+    else return std::apply([&](const auto&... cs) { return rebuild(typename E::tag{}, thaw(cs, subtrees)...); }, e.m_children);
 }
 
 } // namespace ctgrad::detail

@@ -1,5 +1,5 @@
 // ctgrad/symbolic/rules_functions.hpp: derivative rules of exp, log, sqrt, abs, sign, sin,
-// cos, tanh, atan, log1p, expm1, sigmoid, pow(a, b), min, max and select.
+// cos, tanh, atan, log1p, expm1, sigmoid, softplus, pow(a, b), min, max and select.
 #ifndef CTGRAD_SYMBOLIC_RULES_FUNCTIONS_HPP
 #define CTGRAD_SYMBOLIC_RULES_FUNCTIONS_HPP
 
@@ -75,6 +75,11 @@ constexpr auto derive(const node<real_pow_tag, A, B>& e, const S& s) {
 template <class A, class S>
 constexpr auto derive(const node<sigmoid_tag, A>& e, const S& s) {
     return make_mul(make_mul(e, make_sub(one_t{}, e)), derive_any(child<0>(e), s));
+}
+
+template <class A, class S>
+constexpr auto derive(const node<softplus_tag, A>& e, const S& s) {
+    return make_mul(make_unary<sigmoid_tag>(child<0>(e)), derive_any(child<0>(e), s));
 }
 
 template <class A, class B, class S>

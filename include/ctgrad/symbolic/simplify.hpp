@@ -158,24 +158,11 @@ constexpr auto make_pow(const A& a) {
     else return make_node<pow_tag<N>>(a);
 }
 
-/// Functions of one argument, with the exact values they take at 0 and 1 folded.
+/// Functions of one argument; a constant argument the tag knows the exact value at (its
+/// fold(), as exp(0) = 1) gives that value.
 template <class Tag, class A>
 constexpr auto make_unary(const A& a) {
-    constexpr bool at_zero = std::is_same_v<A, zero_t>;
-    constexpr bool at_one = std::is_same_v<A, one_t>;
-    if constexpr (std::is_same_v<Tag, abs_tag> && is_constant_v<A>)
-        return constant<(A::numerator < 0 ? -A::numerator : A::numerator), A::denominator>{};
-    else if constexpr (std::is_same_v<Tag, sign_tag> && is_constant_v<A>)
-        return constant<(A::numerator > 0) - (A::numerator < 0), 1>{};
-    else if constexpr (at_zero && (std::is_same_v<Tag, sin_tag> || std::is_same_v<Tag, tanh_tag> ||
-                                   std::is_same_v<Tag, atan_tag> || std::is_same_v<Tag, log1p_tag> ||
-                                   std::is_same_v<Tag, expm1_tag> ||
-                                   std::is_same_v<Tag, sqrt_tag>))
-        return zero_t{};
-    else if constexpr (at_zero && (std::is_same_v<Tag, exp_tag> || std::is_same_v<Tag, cos_tag>)) return one_t{};
-    else if constexpr (at_zero && std::is_same_v<Tag, sigmoid_tag>) return c<1, 2>;
-    else if constexpr (at_one && std::is_same_v<Tag, log_tag>) return zero_t{};
-    else if constexpr (at_one && std::is_same_v<Tag, sqrt_tag>) return one_t{};
+    if constexpr (requires { Tag::fold(a); }) return Tag::fold(a);
     else return make_node<Tag>(a);
 }
 
