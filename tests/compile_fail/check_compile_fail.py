@@ -16,11 +16,13 @@ error, including a broken include path.
 
 --must-compile (the positive control): passes only if the compiler succeeds
 without printing a warning or an error, so a broken compiler line cannot make
-the compile-fail tests pass vacuously.
+the compile-fail tests pass vacuously. A compile-fail source may hold its own
+positive control, its twin: the same calls written right under
+#ifdef CTGRAD_TWIN, checked with --must-compile --define CTGRAD_TWIN.
 
 Usage:
     check_compile_fail.py [--must-compile] --source FILE [--include DIR]...
-        [--isystem DIR]... [--timeout SECONDS] -- COMPILER [FLAGS...]
+        [--isystem DIR]... [--define MACRO]... [--timeout SECONDS] -- COMPILER [FLAGS...]
 """
 
 import argparse
@@ -46,6 +48,8 @@ def parse_args(argv):
     parser.add_argument("--isystem", action="append", default=[])
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--must-compile", action="store_true")
+    parser.add_argument("--define", action="append", default=[],
+                        help="a macro to define (-D), e.g. CTGRAD_TWIN for a source's compiling twin")
     args = parser.parse_args(own)
     return args, compiler
 
@@ -84,6 +88,7 @@ def main(argv):
         return 1
 
     cmd = list(compiler) + ["-fsyntax-only"]
+    cmd += ["-D" + d for d in args.define]
     cmd += ["-I" + d for d in args.include]
     for d in args.isystem:
         cmd += ["-isystem", d]

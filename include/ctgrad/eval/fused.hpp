@@ -30,10 +30,57 @@ namespace detail {
 template <class E, class S>
 using summed_partial = summed_form<decltype(derive_any(E{}, S{}))>;
 
-template <class S, class... Symbols>
-constexpr void require_bound(type_list<Symbols...>) {
+/// The entry point a misuse message names.
+enum class fused_call { value_and_grad, value, predict };
+
+/// Instantiated only when the batch lacks an input of the expression; the input's name is
+/// spelled in the template arguments, which both g++ and clang print legibly.
+template <fused_call Call, char... Name>
+struct input_missing_from_batch {
+    static_assert(Call != fused_call::value_and_grad,
+                  "ctgrad::value_and_grad: the loss reads an input that the batch does not hold: add it to make_batch "
+                  "(its name is spelled in the template arguments of input_missing_from_batch)");
+    static_assert(Call != fused_call::value,
+                  "ctgrad::value: the loss reads an input that the batch does not hold: add it to make_batch "
+                  "(its name is spelled in the template arguments of input_missing_from_batch)");
+    static_assert(Call != fused_call::predict,
+                  "ctgrad::predict: the model reads an input that the batch does not hold: add it to make_batch "
+                  "(its name is spelled in the template arguments of input_missing_from_batch)");
+};
+
+/// Instantiated only when the store lacks a parameter of the expression.
+template <fused_call Call, char... Name>
+struct parameter_missing_from_store {
+    static_assert(Call != fused_call::value_and_grad,
+                  "ctgrad::value_and_grad: the loss has a parameter that the store does not hold: add it to "
+                  "make_parameters (its name is spelled in the template arguments of parameter_missing_from_store)");
+    static_assert(Call != fused_call::value,
+                  "ctgrad::value: the loss has a parameter that the store does not hold: add it to "
+                  "make_parameters (its name is spelled in the template arguments of parameter_missing_from_store)");
+    static_assert(Call != fused_call::predict,
+                  "ctgrad::predict: the model has a parameter that the store does not hold: add it to "
+                  "make_parameters (its name is spelled in the template arguments of parameter_missing_from_store)");
+};
+
+template <fused_call Call, class T, class U>
+constexpr void require_same_number_type() {
+    static_assert(std::is_same_v<T, U> || Call != fused_call::value_and_grad,
+                  "ctgrad::value_and_grad: the parameters and the batch hold different number types: make both float "
+                  "or both double (make_parameters<T> and the data given to make_batch)");
+    static_assert(std::is_same_v<T, U> || Call != fused_call::value,
+                  "ctgrad::value: the parameters and the batch hold different number types: make both float "
+                  "or both double (make_parameters<T> and the data given to make_batch)");
+    static_assert(std::is_same_v<T, U> || Call != fused_call::predict,
+                  "ctgrad::predict: the parameters and the batch hold different number types: make both float "
+                  "or both double (make_parameters<T> and the data given to make_batch)");
+}
+
+template <fused_call Call, template <fused_call, char...> class Missing, class S, class... Symbols>
+constexpr void require_listed(type_list<Symbols...>) {
     if constexpr (!list_contains_v<type_list<Symbols...>, S>) {
-        report_missing_binding<S>(std::make_index_sequence<S::name.view().size()>{});
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            [[maybe_unused]] Missing<Call, S::name.m_chars[I]...> error;
+        }(std::make_index_sequence<S::name.view().size()>{});
     }
 }
 
@@ -44,14 +91,17 @@ inline constexpr bool is_bound_v =
     []<class... Is>(type_list<Is...>) { return (list_contains_v<typename Batch::symbols, Is> && ...); }(inputs_of_t<E>{});
 
 /// Static checks shared by the entry points: every parameter of E is in the store, every
-/// input in the batch, and both hold one number type. Each failure names the symbol; the
-/// entry points then stop (if constexpr on is_bound_v), so it is the only error.
-template <class E, class Params, class Batch>
+/// input in the batch, and both hold one number type. Each failure names the call, the symbol
+/// and the fix; the entry points then stop (if constexpr on is_bound_v), so it is the only error.
+template <fused_call Call, class E, class Params, class Batch>
 constexpr void require_complete() {
-    static_assert(std::is_same_v<typename Params::value_type, typename Batch::value_type>,
-                  "ctgrad: the parameters and the batch must hold the same number type (float or double)");
-    for_each_type(params_of_t<E>{}, [](auto s, auto) { require_bound<typename decltype(s)::type>(typename Params::symbols{}); });
-    for_each_type(inputs_of_t<E>{}, [](auto s, auto) { require_bound<typename decltype(s)::type>(typename Batch::symbols{}); });
+    require_same_number_type<Call, typename Params::value_type, typename Batch::value_type>();
+    for_each_type(params_of_t<E>{}, [](auto s, auto) {
+        require_listed<Call, parameter_missing_from_store, typename decltype(s)::type>(typename Params::symbols{});
+    });
+    for_each_type(inputs_of_t<E>{}, [](auto s, auto) {
+        require_listed<Call, input_missing_from_batch, typename decltype(s)::type>(typename Batch::symbols{});
+    });
 }
 
 template <class Batch>
@@ -430,12 +480,12 @@ void run_expression(const Expr& e, const Params& params, const Batch& batch, OnC
 ///
 /// The loss's subexpressions are computed once per block of examples and shared with every
 /// partial; those that depend on no input are computed once per call.
-template <expression Loss, class T, class... P, class... B>
-T value_and_grad(const Loss& loss, const parameter_store<T, P...>& params, const batch_view<T, B...>& batch,
+template <expression Loss, class T, class... P, class U, class... B>
+T value_and_grad(const Loss& loss, const parameter_store<T, P...>& params, const batch_view<U, B...>& batch,
                  parameter_store<T, P...>& grads) {
     using params_type = parameter_store<T, P...>;
-    using batch_type = batch_view<T, B...>;
-    detail::require_complete<Loss, params_type, batch_type>();
+    using batch_type = batch_view<U, B...>;
+    detail::require_complete<detail::fused_call::value_and_grad, Loss, params_type, batch_type>();
     if constexpr (!detail::is_bound_v<Loss, params_type, batch_type>) {
         return T{};
     } else {
@@ -567,19 +617,19 @@ struct value_and_grad_result {
     Store grad;
 };
 
-template <expression Loss, class T, class... P, class... B>
-auto value_and_grad(const Loss& loss, const parameter_store<T, P...>& params, const batch_view<T, B...>& batch) {
+template <expression Loss, class T, class... P, class U, class... B>
+auto value_and_grad(const Loss& loss, const parameter_store<T, P...>& params, const batch_view<U, B...>& batch) {
     auto grads = params.zeros_like();
     const T value = value_and_grad(loss, params, batch, grads);
     return value_and_grad_result<T, parameter_store<T, P...>>{value, std::move(grads)};
 }
 
 /// The mean over the batch of the per-example loss alone (for validation).
-template <expression Loss, class T, class... P, class... B>
-T value(const Loss& loss, const parameter_store<T, P...>& params, const batch_view<T, B...>& batch) {
+template <expression Loss, class T, class... P, class U, class... B>
+T value(const Loss& loss, const parameter_store<T, P...>& params, const batch_view<U, B...>& batch) {
     using params_type = parameter_store<T, P...>;
-    using batch_type = batch_view<T, B...>;
-    detail::require_complete<Loss, params_type, batch_type>();
+    using batch_type = batch_view<U, B...>;
+    detail::require_complete<detail::fused_call::value, Loss, params_type, batch_type>();
     if constexpr (!detail::is_bound_v<Loss, params_type, batch_type>) {
         return T{};
     } else {
@@ -617,13 +667,13 @@ T value(const Loss& loss, const parameter_store<T, P...>& params, const batch_vi
 
 /// The per-example value of a scalar expression (a model's prediction) for every example of
 /// the batch, written to `out` (resized to the batch when its size differs).
-template <expression Model, class T, class... P, class... B>
-void predict(const Model& model, const parameter_store<T, P...>& params, const batch_view<T, B...>& batch,
+template <expression Model, class T, class... P, class U, class... B>
+void predict(const Model& model, const parameter_store<T, P...>& params, const batch_view<U, B...>& batch,
              xt::xtensor<T, 1>& out) {
     using params_type = parameter_store<T, P...>;
-    using batch_type = batch_view<T, B...>;
+    using batch_type = batch_view<U, B...>;
     static_assert(!is_vector_v<Model>, "ctgrad::predict: the model must give one number per example");
-    detail::require_complete<Model, params_type, batch_type>();
+    detail::require_complete<detail::fused_call::predict, Model, params_type, batch_type>();
     if constexpr (detail::is_bound_v<Model, params_type, batch_type>) {
         if (out.size() != batch.examples()) out = xt::xtensor<T, 1>::from_shape({batch.examples()});
         T* data = out.data();
@@ -644,8 +694,8 @@ void predict(const Model& model, const parameter_store<T, P...>& params, const b
 }
 
 /// predict, returning a new vector.
-template <expression Model, class T, class... P, class... B>
-xt::xtensor<T, 1> predict(const Model& model, const parameter_store<T, P...>& params, const batch_view<T, B...>& batch) {
+template <expression Model, class T, class... P, class U, class... B>
+xt::xtensor<T, 1> predict(const Model& model, const parameter_store<T, P...>& params, const batch_view<U, B...>& batch) {
     xt::xtensor<T, 1> out;
     predict(model, params, batch, out);
     return out;

@@ -38,6 +38,37 @@ concept model = requires(M& m, const M& cm, const data::minibatch<typename M::va
     { m.configure_optimizers() } -> optimizer<parameters_t<M>>;
 };
 
+namespace detail {
+template <class M> concept has_value_type = requires { typename M::value_type; };
+template <class M> concept has_parameters = requires(M& m) { m.parameters(); } && is_parameter_store_v<parameters_t<M>>;
+template <class M> concept has_loss = requires(const M& cm) { { cm.loss() } -> expression; };
+template <class M> concept has_bind = has_value_type<M> && requires(const M& cm, const data::minibatch<typename M::value_type>& batch) {
+    cm.bind(batch);
+};
+template <class M> concept has_optimizer = requires(M& m) { m.configure_optimizers(); };
+
+/// What `model` asks of M, one static_assert per member, so that the error names what is missing.
+template <class M>
+constexpr void require_model() {
+    static_assert(has_value_type<M>, "ctgrad::trainer: the model has no value_type: declare `using value_type = double;` (or float)");
+    static_assert(has_parameters<M>,
+                  "ctgrad::trainer: the model has no parameters() returning its parameter_store by reference");
+    static_assert(has_loss<M>, "ctgrad::trainer: the model has no const loss() returning its per-example loss expression");
+    static_assert(has_bind<M>, "ctgrad::trainer: the model has no bind(const data::minibatch<value_type>&) const "
+                               "returning make_batch(...) of its loss's inputs");
+    static_assert(has_optimizer<M>, "ctgrad::trainer: the model has no configure_optimizers() returning an optimizer for "
+                                    "its parameters, e.g. ctgrad::sgd(0.03)");
+    if constexpr (has_value_type<M> && has_parameters<M>) {
+        static_assert(std::is_same_v<typename parameters_t<M>::value_type, typename M::value_type>,
+                      "ctgrad::trainer: the model's parameters() hold another number type than its value_type");
+        if constexpr (has_optimizer<M>)
+            static_assert(optimizer<decltype(std::declval<M&>().configure_optimizers()), parameters_t<M>>,
+                          "ctgrad::trainer: the model's configure_optimizers() returns something that is not an "
+                          "optimizer (with step(params, grads)) for its parameters");
+    }
+}
+} // namespace detail
+
 /// A minibatch loader: a pass has size() batches, batch(i) gives one of them.
 template <class L>
 concept loader = requires(L& l, std::size_t i) {

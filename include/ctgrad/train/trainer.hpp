@@ -116,6 +116,30 @@ void fit_end(C& c, const M& m, const fit_state& s) {
     if constexpr (requires { c.on_fit_end(m, s); }) c.on_fit_end(m, s);
 }
 
+/// Named in the compiler's message when a callback has no hook the trainer knows.
+template <class C>
+struct not_a_callback {
+    static_assert(!std::is_same_v<C, C>, "ctgrad::trainer: a callback with none of the hooks on_fit_begin, on_batch_end, "
+                                         "on_epoch_end, on_fit_end (each taking the model and a const fit_state&) "
+                                         "would never be called: check their names and parameters");
+};
+} // namespace detail
+
+/// A callback of model type M: at least one of the hooks, callable with (const M&, const fit_state&).
+template <class C, class M>
+concept callback = requires(C& c, const M& m, const fit_state& s) { c.on_fit_begin(m, s); } ||
+                   requires(C& c, const M& m, const fit_state& s) { c.on_batch_end(m, s); } ||
+                   requires(C& c, const M& m, const fit_state& s) { c.on_epoch_end(m, s); } ||
+                   requires(C& c, const M& m, const fit_state& s) { c.on_fit_end(m, s); };
+
+namespace detail {
+template <class C, class M>
+constexpr void require_callback() {
+    if constexpr (!callback<C, M>) {
+        [[maybe_unused]] not_a_callback<C> error;
+    }
+}
+
 template <class T, class... P>
 void copy_values(const parameter_store<T, P...>& from, parameter_store<T, P...>& to) {
     (
@@ -161,7 +185,7 @@ public:
     /// Trains `m` on `data` for max_epochs (or until a callback stops it) and returns the
     /// history. A non-finite loss, gradient or parameter throws ctgrad::divergence_error; the
     /// model then holds the parameters of the last finite step.
-    template <model M, data_module D, class... Callbacks>
+    template <class M, data_module D, class... Callbacks>
     history fit(M& m, D& data, Callbacks&&... callbacks) const {
         return run(m, data, nullptr, callbacks...);
     }
@@ -175,7 +199,7 @@ public:
     /// Throws checkpoint_error when the file cannot be read, is not a checkpoint, is truncated or
     /// corrupted, or holds another run (other parameters, shapes, number type, optimizer, data or
     /// callbacks); the error says which, and the model and callbacks are left as they were.
-    template <model M, data_module D, class... Callbacks>
+    template <class M, data_module D, class... Callbacks>
     history resume(const std::filesystem::path& path, M& m, D& data, Callbacks&&... callbacks) const {
         return run(m, data, &path, callbacks...);
     }
@@ -224,6 +248,14 @@ private:
 
     template <class M, class D, class... Callbacks>
     history run(M& m, D& data, const std::filesystem::path* resume_from, Callbacks&... callbacks) const {
+        detail::require_model<M>();
+        (detail::require_callback<std::remove_cvref_t<Callbacks>, M>(), ...);
+        if constexpr (model<M>) return run_checked(m, data, resume_from, callbacks...);
+        else return {};
+    }
+
+    template <class M, class D, class... Callbacks>
+    history run_checked(M& m, D& data, const std::filesystem::path* resume_from, Callbacks&... callbacks) const {
         auto& train = data.train_dataloader();
         auto& val = data.val_dataloader();
         if (train.size() == 0) throw invalid_argument("ctgrad::trainer::fit: the training data has no examples");
