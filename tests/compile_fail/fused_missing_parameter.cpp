@@ -1,7 +1,9 @@
-// value_and_grad with a parameter store that lacks a parameter of the loss must not compile,
-// and the error must name the call, the parameter ("b") and the fix. The twin (CTGRAD_TWIN)
-// adds b to the store and compiles.
+// value_and_grad, value and predict with a parameter store that lacks a parameter of the
+// expression must not compile, and each error must name the call, the parameter ("b") and the
+// fix. The twin (CTGRAD_TWIN) adds b to the store and compiles.
 // expect: ctgrad::value_and_grad: the loss has a parameter that the store does not hold: add it to make_parameters
+// expect: ctgrad::value: the loss has a parameter that the store does not hold: add it to make_parameters
+// expect: ctgrad::predict: the model has a parameter that the store does not hold: add it to make_parameters
 // expect: parameter_missing_from_store<ctgrad::detail::fused_call::value_and_grad, 'b'>
 #include <ctgrad/ctgrad.hpp>
 
@@ -15,6 +17,8 @@ int main() {
 #else
     const auto params = ctgrad::make_parameters(w = xt::xtensor<double, 1>{1.0});
 #endif
-    const auto [value, grad] = ctgrad::value_and_grad(ctgrad::square(ctgrad::dot(x, w) + b), params, ctgrad::make_batch(x = X));
-    return static_cast<int>(value + grad[w](0));
+    const auto batch = ctgrad::make_batch(x = X);
+    const auto [value, grad] = ctgrad::value_and_grad(ctgrad::square(ctgrad::dot(x, w) + b), params, batch);
+    const double loss = ctgrad::value(ctgrad::square(ctgrad::dot(x, w) + b), params, batch);
+    return static_cast<int>(value + grad[w](0) + loss + ctgrad::predict(ctgrad::dot(x, w) + b, params, batch)(0));
 }

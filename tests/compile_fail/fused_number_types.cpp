@@ -1,6 +1,9 @@
-// value_and_grad with a float parameter store and a double batch must not compile, and the
-// error must name the call and the fix. The twin (CTGRAD_TWIN) makes the store double.
+// value_and_grad, value and predict with a float parameter store and a double batch must not
+// compile, and each error must name the call and the fix. The twin (CTGRAD_TWIN) makes the
+// store double.
 // expect: ctgrad::value_and_grad: the parameters and the batch hold different number types
+// expect: ctgrad::value: the parameters and the batch hold different number types
+// expect: ctgrad::predict: the parameters and the batch hold different number types
 // expect: make both float or both double
 #include <ctgrad/ctgrad.hpp>
 
@@ -13,6 +16,8 @@ int main() {
 #else
     const auto params = ctgrad::make_parameters<float>(w = xt::xtensor<float, 1>{1.0f});
 #endif
-    const auto [value, grad] = ctgrad::value_and_grad(ctgrad::square(ctgrad::dot(x, w)), params, ctgrad::make_batch(x = X));
-    return static_cast<int>(value + grad[w](0));
+    const auto batch = ctgrad::make_batch(x = X);
+    const auto [value, grad] = ctgrad::value_and_grad(ctgrad::square(ctgrad::dot(x, w)), params, batch);
+    const double loss = ctgrad::value(ctgrad::square(ctgrad::dot(x, w)), params, batch);
+    return static_cast<int>(value + grad[w](0) + loss + ctgrad::predict(ctgrad::dot(x, w), params, batch)(0));
 }

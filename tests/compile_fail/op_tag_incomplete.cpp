@@ -3,6 +3,7 @@
 // to a batch: each is a static_assert that names the tag. The twin (CTGRAD_TWIN) uses a listed
 // op and gives the tag its lanes(), and compiles.
 // expect: ctgrad: an op missing from ctgrad::ops (core/op_tags.hpp)
+// expect: ctgrad: this op's tag
 // expect: op_without_simd_form<half_tag>
 // expect: has no lanes(), its form on SIMD batches: add one beside its apply()
 #include <ctgrad/ctgrad.hpp>
