@@ -10,9 +10,13 @@
 // expect: ctgrad::newton: Newton's method here is for a few scalar parameters (param)
 // expect: newton_takes_scalar_parameters_only<'w'>
 // expect: ctgrad::newton::minimize(model, data): the model and the dataset must hold the same number type
+// expect: ctgrad::newton::minimize: the parameters and the batch hold different number types
+// expect: ctgrad::lbfgs::minimize: the parameters and the batch hold different number types
+// expect: ctgrad::levenberg_marquardt::minimize: the parameters and the batch hold different number types
 // expect: ctgrad::levenberg_marquardt::minimize: the residual must be one number per example
 // expect: ctgrad::levenberg_marquardt::minimize: the residual contains none of the parameters in the store
 #include <ctgrad/ctgrad.hpp>
+#include <ctgrad/optim/lbfgs.hpp>
 #include <ctgrad/optim/levenberg_marquardt.hpp>
 
 #include <vector>
@@ -110,6 +114,19 @@ std::size_t newton_of_two_number_types() {
     return ctgrad::newton().minimize(model, data).iterations;
 }
 
+std::size_t solvers_of_two_number_types() {
+    const xt::xtensor<double, 1> T{1.0, 2.0}, Y{2.0, 4.0};
+    const auto batch = ctgrad::make_batch(t = T, y = Y);
+#ifdef CTGRAD_TWIN
+    auto params = ctgrad::make_parameters<double>(a = 1.0);
+#else
+    auto params = ctgrad::make_parameters<float>(a = 1.0f);
+#endif
+    return ctgrad::newton().minimize(ctgrad::square(a * t - y), params, batch).iterations +
+           ctgrad::lbfgs().minimize(ctgrad::square(a * t - y), params, batch).iterations +
+           ctgrad::levenberg_marquardt().minimize(a * t - y, params, batch).iterations;
+}
+
 std::size_t least_squares_of_a_vector() {
     const xt::xtensor<double, 2> X{{1.0, 2.0}};
     const xt::xtensor<double, 1> Y{2.0, 4.0};
@@ -135,6 +152,6 @@ int main() {
     return static_cast<int>(static_cast<double>(dataset_of_integers() + synthetic_integers()) + model_of_two_inputs() +
                             model_with_a_parameter_as_target() + w_b_of_three_parameters() + w_b_of_two_scalars() +
                             linear_of_a_scalar() +
-                            static_cast<double>(newton_of_a_vector() + newton_of_two_number_types() +
+                            static_cast<double>(newton_of_a_vector() + newton_of_two_number_types() + solvers_of_two_number_types() +
                                                 least_squares_of_a_vector() + least_squares_without_parameters()));
 }

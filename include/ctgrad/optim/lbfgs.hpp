@@ -79,6 +79,13 @@ public:
         problem<Loss, T, parameter_store<T, P...>, batch_view<T, B...>> f{loss, params, batch, params.zeros_like(), {}};
         return run(f);
     }
+    template <expression Loss, class T, class... P, class U, class... B>
+        requires(!std::is_same_v<T, U>)
+    lbfgs_result minimize(const Loss&, parameter_store<T, P...>&, const batch_view<U, B...>&) {
+        static_assert(std::is_same_v<T, U>, "ctgrad::lbfgs::minimize: the parameters and the batch hold different number "
+                                            "types: make both float or both double");
+        return {};
+    }
 
 private:
     static constexpr const char* who = "ctgrad::lbfgs";

@@ -264,6 +264,15 @@ public:
         return result;
     }
 
+    template <expression Residual, class T, class... P, class U, class... B, class OnIteration = detail::ignore_iteration>
+        requires(!std::is_same_v<T, U>)
+    least_squares_result<detail::columns_of_v<P...>> minimize(const Residual&, parameter_store<T, P...>&,
+                                                              const batch_view<U, B...>&, OnIteration&& = {}) const {
+        static_assert(std::is_same_v<T, U>, "ctgrad::levenberg_marquardt::minimize: the parameters and the batch hold "
+                                            "different number types: make both float or both double");
+        return {};
+    }
+
     /// The same for a trainable model with a residual() (nn::make_model's: prediction minus
     /// target) on the training part of a dataset, taken as one batch.
     template <model M, class T, class OnIteration = detail::ignore_iteration>

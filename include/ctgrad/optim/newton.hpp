@@ -279,6 +279,14 @@ public:
         return result;
     }
 
+    template <expression Loss, class T, class... P, class U, class... B, class OnIteration = detail::ignore_iteration>
+        requires(!std::is_same_v<T, U>)
+    newton_result minimize(const Loss&, parameter_store<T, P...>&, const batch_view<U, B...>&, OnIteration&& = {}) const {
+        static_assert(std::is_same_v<T, U>, "ctgrad::newton::minimize: the parameters and the batch hold different number "
+                                            "types: make both float or both double");
+        return {};
+    }
+
     /// The same for a trainable model (train/model.hpp) on the training part of a dataset,
     /// taken as one batch.
     template <model M, class T, class OnIteration = detail::ignore_iteration>
