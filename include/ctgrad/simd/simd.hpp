@@ -149,13 +149,6 @@ scalar_of_t<V> sum_lanes(const V& v) {
     else return v;
 }
 
-/// cond ? a : b lane by lane; cond is bool for a number, batch_bool for a batch.
-template <class C, class V>
-V select(const C& condition, const V& a, const V& b) {
-    if constexpr (is_batch_v<V>) return xsimd::select(condition, a, b);
-    else return condition ? a : b;
-}
-
 /// Named in the compiler's message when an op's tag has no lanes() (see core/op_tags.hpp).
 template <class Tag>
 struct op_without_simd_form {

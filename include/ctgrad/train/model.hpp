@@ -19,6 +19,21 @@ template <class T, class... P> inline constexpr bool is_parameter_store_v<parame
 template <class M>
 using parameters_t = std::remove_cvref_t<decltype(std::declval<M&>().parameters())>;
 
+// The members a model needs, one concept each, so that require_model can name what is missing.
+namespace detail {
+template <class M> concept has_value_type = requires { typename M::value_type; };
+template <class M> concept has_parameters = requires(M& m) { m.parameters(); } && is_parameter_store_v<parameters_t<M>>;
+template <class M> concept has_loss = requires(const M& cm) { { cm.loss() } -> expression; };
+template <class M> concept has_bind = has_value_type<M> && requires(const M& cm, const data::minibatch<typename M::value_type>& batch) {
+    cm.bind(batch);
+};
+template <class M> concept has_optimizer = requires(M& m) { m.configure_optimizers(); };
+template <class M>
+concept same_number_type = std::is_same_v<typename parameters_t<M>::value_type, typename M::value_type>;
+template <class M>
+concept optimizer_for_parameters = requires(M& m) { { m.configure_optimizers() } -> optimizer<parameters_t<M>>; };
+} // namespace detail
+
 /// A trainable model (d2l's Module):
 /// - value_type: float or double;
 /// - parameters(): its parameter_store, by reference (the trainer updates it in place);
@@ -29,24 +44,10 @@ using parameters_t = std::remove_cvref_t<decltype(std::declval<M&>().parameters(
 /// Optionally initialize_for(num_features), called by fit before training, for layers whose
 /// size comes from the data (d2l's LazyLinear).
 template <class M>
-concept model = requires(M& m, const M& cm, const data::minibatch<typename M::value_type>& batch) {
-    typename M::value_type;
-    requires is_parameter_store_v<parameters_t<M>>;
-    requires std::is_same_v<typename parameters_t<M>::value_type, typename M::value_type>;
-    { cm.loss() } -> expression;
-    cm.bind(batch);
-    { m.configure_optimizers() } -> optimizer<parameters_t<M>>;
-};
+concept model = detail::has_value_type<M> && detail::has_parameters<M> && detail::same_number_type<M> &&
+                detail::has_loss<M> && detail::has_bind<M> && detail::optimizer_for_parameters<M>;
 
 namespace detail {
-template <class M> concept has_value_type = requires { typename M::value_type; };
-template <class M> concept has_parameters = requires(M& m) { m.parameters(); } && is_parameter_store_v<parameters_t<M>>;
-template <class M> concept has_loss = requires(const M& cm) { { cm.loss() } -> expression; };
-template <class M> concept has_bind = has_value_type<M> && requires(const M& cm, const data::minibatch<typename M::value_type>& batch) {
-    cm.bind(batch);
-};
-template <class M> concept has_optimizer = requires(M& m) { m.configure_optimizers(); };
-
 /// What `model` asks of M, one static_assert per member, so that the error names what is missing.
 template <class M>
 constexpr void require_model() {
@@ -59,10 +60,10 @@ constexpr void require_model() {
     static_assert(has_optimizer<M>, "ctgrad::trainer: the model has no configure_optimizers() returning an optimizer for "
                                     "its parameters, e.g. ctgrad::sgd(0.03)");
     if constexpr (has_value_type<M> && has_parameters<M>) {
-        static_assert(std::is_same_v<typename parameters_t<M>::value_type, typename M::value_type>,
+        static_assert(same_number_type<M>,
                       "ctgrad::trainer: the model's parameters() hold another number type than its value_type");
         if constexpr (has_optimizer<M>)
-            static_assert(optimizer<decltype(std::declval<M&>().configure_optimizers()), parameters_t<M>>,
+            static_assert(optimizer_for_parameters<M>,
                           "ctgrad::trainer: the model's configure_optimizers() returns something that is not an "
                           "optimizer (with step(params, grads)) for its parameters");
     }
