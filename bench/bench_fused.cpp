@@ -159,7 +159,7 @@ T probe_sum(const T* p, std::size_t n) {
 // its inputs, X and Y, hold more than chunked_min_bytes.
 template <class T>
 bool chunked_batch(std::size_t d, std::size_t m) {
-    return (d + 1) * m * sizeof(T) > ctgrad::detail::chunked_min_bytes;
+    return (d + 1) * m * sizeof(T) > ctgrad::detail::tuning_in_use.chunked_min_bytes;
 }
 
 // The threads the "_threads" variants use: what ctgrad would use by default.
@@ -168,7 +168,7 @@ const std::size_t all_threads = ctgrad::max_threads();
 // probe_sum over [p, p + n) in chunks of ctgrad's size, on up to all_threads threads of its pool.
 template <class T>
 T probe_sum_threads(const T* p, std::size_t n) {
-    const std::size_t chunk = ctgrad::detail::chunk_bytes / sizeof(T);
+    const std::size_t chunk = ctgrad::detail::tuning_in_use.chunk_bytes / sizeof(T);
     const std::size_t count = (n + chunk - 1) / chunk;
     static std::vector<T> parts;
     parts.assign(count, T(0));
@@ -565,6 +565,13 @@ void run(benchmark::State& state) {
     if constexpr (V == variant::value_and_grad_threads)
         state.counters["grad_over_value"] = c.value_and_grad_threads_s / c.value_threads_s;
     if constexpr (threaded) state.counters["threads"] = double(all_threads);
+    if constexpr (V == variant::value_and_grad || V == variant::value_and_grad_threads) {
+        // The stages ctgrad runs over the first chunk (eval/schedule.hpp).
+        using params_type = std::remove_cvref_t<decltype(c.params)>;
+        using pass_type = ctgrad::detail::gradient_pass<std::remove_cvref_t<decltype(loss)>, params_type, std::remove_cvref_t<decltype(batch)>>;
+        const pass_type pass(loss, c.params, batch);
+        state.SetLabel(to_string(pass.schedule(0)));
+    }
     state.counters["x_offset"] = double(reinterpret_cast<std::uintptr_t>(c.X.data()) % 64);
     ctgrad::set_max_threads(1);
 }

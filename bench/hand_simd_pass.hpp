@@ -2,7 +2,7 @@
 // them by hand with xsimd over the feature-major layout, in the shape of ctgrad's kernel for
 // large batches: lanes run over examples, blocks of hand_simd_groups lane groups, each block
 // computes r = x.w + b - y feature by feature (asking for the next block's rows first where
-// ctgrad does: its own wants_prefetch, rows not colliding), then adds r * x into one lane
+// ctgrad does: block_walk.hpp), then adds r * x into one lane
 // group of sums per feature, last feature first; the lanes are summed once per call. It is
 // the baseline that tells whether a gap between ctgrad's value+grad and value on large
 // batches is ctgrad's or the algorithm's on this machine (bench_fused's hand_simd_* rows).

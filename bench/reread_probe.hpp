@@ -1,7 +1,7 @@
 // bench/reread_probe.hpp: the reads of a one-pass loss and gradient over the feature-major
 // layout, without their arithmetic. In blocks of G lane groups (ctgrad's kernel takes 4 or 8
 // for large batches), each row of the block is summed, asking for the next block's rows where
-// ctgrad does (its own wants_prefetch), then each row is summed again, last feature first, as
+// ctgrad does (block_walk.hpp), then each row is summed again, last feature first, as
 // a gradient reads it back from the caches. A one-pass gradient of a model whose block of rows
 // does not fit in registers makes these reads whatever its arithmetic: where this probe, with
 // the best G, reads slower than the plain read probe, no such kernel reaches the probe's speed
@@ -11,7 +11,7 @@
 
 #include "block_walk.hpp"
 
-#include <ctgrad/eval/fused.hpp> // examples_before_aligned
+#include <ctgrad/eval/run_schedule.hpp> // examples_before_aligned
 #include <ctgrad/simd/simd.hpp>
 
 #include <algorithm>

@@ -1,20 +1,19 @@
-// The fused kernel's packed path: when the rows of a block collide in the caches (a
-// feature-major stride that is a multiple of 64 KiB, as with m a power of two), the first
-// reduction that reads an input vector copies the block's rows, and the gradient reads the
-// copy. The copy changes no arithmetic, so the packed results must equal, bit for bit, those
-// of the same data laid out contiguously (where the kernel does not copy), which the law
-// tests compare with the scalar evaluator. The laws' strides (m <= 300) never trigger the
-// copy, hence this file: one block, two blocks, blocks plus lane groups plus the scalar tail,
-// an input read by several reductions, and two packed inputs of different lengths. Large
-// batches (over prefetch_min_bytes) of wide_min_features or more features run in wide blocks
-// of 8 lane groups (then 4, then 1): those are checked here too, against the loop a user
-// writes, at a stride whose rows collide and at one whose rows do not (large batches are not
-// copied: the kernel prefetches them instead), and so are batches between wide_cached_min_bytes and
-// prefetch_min_bytes, whose wide blocks do not prefetch. So are large batches whose data do not start on a
-// multiple of the SIMD width: the kernel takes the examples before the first aligned lane
-// group one at a time, then aligned blocks. Every large batch that prefetches sums its vector
-// partials lane by lane in a per-thread buffer: checked with wide blocks, and with 4-group
-// blocks for two vector parameters whose lengths are not multiples of the SIMD width.
+// The fused kernel's stages (eval/schedule.hpp) on real calls, each asserted to run the stages
+// it is about and compared with a reference. Packed: when the rows of a block collide in the
+// caches (a feature-major stride that is a multiple of 64 KiB, as with m a power of two), the
+// first reduction that reads an input vector copies the block's rows, and the gradient reads
+// the copy. The copy changes no arithmetic, so the packed results must equal, bit for bit,
+// those of the same data laid out contiguously, which the law tests compare with the scalar
+// evaluator (the laws' strides, m <= 300, never collide). Covered: one block, two blocks,
+// blocks plus lane groups plus the scalar tail, an input read by several reductions, two packed
+// inputs of different lengths. Large batches (over prefetch_min_bytes) of wide_min_features or
+// more features run wide prefetching blocks then narrow ones, at a stride whose rows collide
+// and at one whose rows do not (blocks that prefetch copy nothing); batches between
+// wide_cached_min_bytes and prefetch_min_bytes run wide blocks that do not prefetch; large
+// batches whose data do not start on a lane group take the examples before the first aligned
+// one one at a time. Blocks that prefetch sum their vector partials lane by lane in a
+// per-thread buffer: checked with wide blocks, and with narrow blocks for two vector parameters
+// whose lengths are not multiples of the SIMD width.
 #define BOOST_TEST_MODULE ctgrad_fused_packing
 #define BOOST_TEST_DYN_LINK
 #include <boost/test/unit_test.hpp>
@@ -63,6 +62,37 @@ struct layouts {
     [[nodiscard]] ctgrad::feature_major_view<T> spread() const { return {strided.data(), d, m, colliding_stride<T>}; }
 };
 
+using ctgrad::detail::block_kind;
+
+/// The schedule of each chunk of value_and_grad(loss, params, batch).
+template <class Loss, class Params, class Batch>
+std::vector<ctgrad::detail::kernel_schedule> schedules_of(const Loss& loss, const Params& params, const Batch& batch) {
+    const ctgrad::detail::gradient_pass<Loss, Params, Batch> pass(loss, params, batch);
+    std::vector<ctgrad::detail::kernel_schedule> out;
+    for (std::size_t c = 0; c < pass.chunks().m_count; ++c) out.push_back(pass.schedule(c));
+    return out;
+}
+
+/// The kinds of a schedule's middle stages (those between the aligning prefix and the
+/// lane groups), in order.
+inline std::vector<block_kind> middle_kinds(const ctgrad::detail::kernel_schedule& schedule) {
+    std::vector<block_kind> out;
+    for (const auto& stage : schedule)
+        if (stage.kind != block_kind::single && stage.kind != block_kind::lane_group) out.push_back(stage.kind);
+    return out;
+}
+
+/// Whether every chunk of value_and_grad(loss, params, batch) runs these middle stages.
+template <class Loss, class Params, class Batch>
+bool every_chunk_runs(const Loss& loss, const Params& params, const Batch& batch, const std::vector<block_kind>& middle) {
+    for (const auto& schedule : schedules_of(loss, params, batch))
+        if (middle_kinds(schedule) != middle) {
+            BOOST_TEST_MESSAGE("schedule: " << to_string(schedule));
+            return false;
+        }
+    return true;
+}
+
 /// p moved up to the next 64-byte boundary (the widest SIMD width).
 template <class T>
 T* aligned_up(T* p) {
@@ -73,7 +103,7 @@ T* aligned_up(T* p) {
 /// and the scalar tail, for the widest SIMD type of the build.
 template <class T>
 std::vector<std::size_t> batch_sizes() {
-    const std::size_t block = ctgrad::fused_block_groups * ctgrad::simd::batch<T>::size;
+    const std::size_t block = ctgrad::kernel_tuning::narrow_groups * ctgrad::simd::batch<T>::size;
     const std::size_t lanes = ctgrad::simd::batch<T>::size;
     return {block, 2 * block, 3 * block + lanes + 1, 5 * block + 3 * lanes + lanes - 1};
 }
@@ -89,43 +119,21 @@ void check_one_input(const std::string& name, const Loss& loss) {
             const auto params = ctgrad::make_parameters<T>(w = random_vector<T>(d, 0.5 / std::sqrt(double(d)), rng), b = T(0.25));
             auto dense_grads = params.zeros_like();
             auto spread_grads = params.zeros_like();
-            const T dense = ctgrad::value_and_grad(loss, params, ctgrad::make_batch(x = X.dense(), y = Y), dense_grads);
-            const T spread = ctgrad::value_and_grad(loss, params, ctgrad::make_batch(x = X.spread(), y = Y), spread_grads);
+            const auto dense_batch = ctgrad::make_batch(x = X.dense(), y = Y);
+            const auto spread_batch = ctgrad::make_batch(x = X.spread(), y = Y);
             const std::string where =
                 name + (std::is_same_v<T, float> ? " <float>" : " <double>") + " d=" + std::to_string(d) + " m=" + std::to_string(m);
+            // Otherwise the comparison below would compare the unpacked path with itself.
+            BOOST_TEST_REQUIRE(every_chunk_runs(loss, params, spread_batch, {block_kind::narrow_packed}), where);
+            BOOST_TEST_REQUIRE(every_chunk_runs(loss, params, dense_batch, {block_kind::narrow}), where);
+            const T dense = ctgrad::value_and_grad(loss, params, dense_batch, dense_grads);
+            const T spread = ctgrad::value_and_grad(loss, params, spread_batch, spread_grads);
             require_identical<T>(dense_grads, spread_grads, dense, spread, where);
         }
     }
 }
 
 } // namespace
-
-BOOST_AUTO_TEST_CASE(the_strides_used_here_collide_and_those_of_the_laws_do_not) {
-    // Otherwise the comparisons below would compare the unpacked path with itself.
-    BOOST_TEST(ctgrad::detail::lines_per_set(65536, 9, 256) > ctgrad::detail::cache_ways_per_block);
-    BOOST_TEST(ctgrad::detail::lines_per_set(300 * 8, 70, 256) <= ctgrad::detail::cache_ways_per_block);
-    // m = 10^6 doubles at d = 128 (the full batch compared with PyTorch): rows spread over the sets, no copy.
-    BOOST_TEST(ctgrad::detail::lines_per_set(8'000'000, 128, 256) <= ctgrad::detail::cache_ways_per_block);
-    // m = 2^18 doubles at d = 128 (the benchmark's full batch): every row in one set.
-    BOOST_TEST(ctgrad::detail::lines_per_set(std::size_t(8) << 18, 128, 256) == 128u);
-}
-
-BOOST_AUTO_TEST_CASE(the_cache_model_counts_lines_as_its_definition_does) {
-    // lines_per_set computes with shifts; here its definition, with gcd and divisions.
-    using namespace ctgrad::detail;
-    const auto by_definition = [](std::size_t stride_bytes, std::size_t rows, std::size_t block_bytes) {
-        const std::size_t g = std::gcd(stride_bytes / cache_line_bytes % cache_sets, cache_sets);
-        const std::size_t starts = cache_sets / g;
-        const std::size_t block_lines = (block_bytes + cache_line_bytes - 1) / cache_line_bytes;
-        return (rows + starts - 1) / starts * ((block_lines + g - 1) / g);
-    };
-    std::size_t differing = 0;
-    for (std::size_t stride = 0; stride <= (std::size_t(1) << 18) + 64; stride += 8)
-        for (std::size_t rows : {1, 3, 9, 128, 1000})
-            for (std::size_t block_bytes : {64, 100, 256, 512, 4096})
-                differing += lines_per_set(stride, rows, block_bytes) != by_definition(stride, rows, block_bytes);
-    BOOST_TEST(differing == 0u);
-}
 
 BOOST_AUTO_TEST_CASE(d2l_squared_loss) {
     const auto loss = ctgrad::square(ctgrad::dot(x, w) + b - y) / 2_c;
@@ -191,8 +199,8 @@ BOOST_AUTO_TEST_CASE(two_packed_inputs_of_different_lengths) {
 template <class T>
 std::size_t wide_then_narrow_examples(std::size_t bytes, std::size_t d) {
     const std::size_t lanes = ctgrad::simd::batch<T>::size;
-    const std::size_t wide = ctgrad::detail::wide_block_groups * lanes;
-    return (bytes / (d * sizeof(T)) / wide + 1) * wide + ctgrad::fused_block_groups * lanes + lanes + 3;
+    const std::size_t wide = ctgrad::kernel_tuning::wide_groups * lanes;
+    return (bytes / (d * sizeof(T)) / wide + 1) * wide + ctgrad::kernel_tuning::narrow_groups * lanes + lanes + 3;
 }
 
 /// The targets and parameters of the d2l loss for m examples of d features, drawn after X.
@@ -207,11 +215,10 @@ template <class T>
 void check_wide_blocks() {
     const auto loss = ctgrad::square(ctgrad::dot(x, w) + b - y) / 2_c;
     std::mt19937_64 rng(13);
-    for (std::size_t d : {ctgrad::detail::wide_min_features, std::size_t(40), std::size_t(100)}) {
-        // Wide blocks run only where the reductions prefetch: more than prefetch_min_bytes of X.
-        const std::size_t m = wide_then_narrow_examples<T>(ctgrad::detail::prefetch_min_bytes, d);
-        BOOST_REQUIRE(ctgrad::detail::wants_wide_blocks<ctgrad::simd::batch<T>>(d, m));
-        BOOST_REQUIRE(ctgrad::detail::wants_prefetch(d, d * m * sizeof(T), false));
+    const ctgrad::kernel_tuning& tuning = ctgrad::detail::tuning_in_use;
+    for (std::size_t d : {tuning.wide_min_features, std::size_t(40), std::size_t(100)}) {
+        // Wide blocks that prefetch: more than prefetch_min_bytes of X.
+        const std::size_t m = wide_then_narrow_examples<T>(tuning.prefetch_min_bytes, d);
         // Dense (stride m), and a stride of a multiple of 64 KiB, where the rows collide (and
         // blocks that prefetch do not copy them). Both start on a 64-byte boundary, so that the
         // kernel takes the same examples one at a time before its blocks (none) and the two
@@ -226,12 +233,15 @@ void check_wide_blocks() {
         const auto [Y, params] = d2l_targets_and_parameters<T>(d, m, rng);
         auto dense_grads = params.zeros_like();
         auto spread_grads = params.zeros_like();
-        const T dense_loss = ctgrad::value_and_grad(
-            loss, params, ctgrad::make_batch(x = ctgrad::feature_major_view<T>{dense, d, m, m}, y = Y), dense_grads);
-        const T spread_loss = ctgrad::value_and_grad(
-            loss, params, ctgrad::make_batch(x = ctgrad::feature_major_view<T>{spread, d, m, colliding}, y = Y), spread_grads);
+        const auto dense_batch = ctgrad::make_batch(x = ctgrad::feature_major_view<T>{dense, d, m, m}, y = Y);
+        const auto spread_batch = ctgrad::make_batch(x = ctgrad::feature_major_view<T>{spread, d, m, colliding}, y = Y);
         const std::string where = std::string("wide blocks") + (std::is_same_v<T, float> ? " <float>" : " <double>") +
                                   " d=" + std::to_string(d) + " m=" + std::to_string(m);
+        for (const auto* batch : {&dense_batch, &spread_batch})
+            BOOST_TEST_REQUIRE(
+                every_chunk_runs(loss, params, *batch, {block_kind::wide_prefetching, block_kind::narrow_prefetching}), where);
+        const T dense_loss = ctgrad::value_and_grad(loss, params, dense_batch, dense_grads);
+        const T spread_loss = ctgrad::value_and_grad(loss, params, spread_batch, spread_grads);
         require_identical<T>(dense_grads, spread_grads, dense_loss, spread_loss, where);
         require_near_reference(reference_d2l(dense, Y, params, d, m), m, dense_loss, dense_grads, where);
     }
@@ -248,15 +258,10 @@ BOOST_AUTO_TEST_CASE(wide_blocks_then_narrow_ones_then_the_tail) {
 template <class T>
 void check_wide_blocks_without_prefetch() {
     const auto loss = ctgrad::square(ctgrad::dot(x, w) + b - y) / 2_c;
-    using V = ctgrad::simd::batch<T>;
+    const ctgrad::kernel_tuning& tuning = ctgrad::detail::tuning_in_use;
     std::mt19937_64 rng(17);
-    for (std::size_t d : {ctgrad::detail::wide_min_features, std::size_t(40)}) {
-        const std::size_t m = wide_then_narrow_examples<T>(ctgrad::detail::wide_cached_min_bytes, d);
-        const std::size_t bytes = d * m * sizeof(T);
-        BOOST_REQUIRE(ctgrad::detail::wants_wide_cached_blocks<V>(d, bytes, m));
-        BOOST_REQUIRE(!ctgrad::detail::wants_prefetch(d, bytes, false));
-        BOOST_REQUIRE(ctgrad::detail::lines_per_set(m * sizeof(T), d, ctgrad::fused_block_groups * V::size * sizeof(T)) <=
-                      ctgrad::detail::cache_ways_per_block);
+    for (std::size_t d : {tuning.wide_min_features, std::size_t(40)}) {
+        const std::size_t m = wide_then_narrow_examples<T>(tuning.wide_cached_min_bytes, d);
         std::vector<T> room(d * m + 64);
         T* const X = aligned_up(room.data());
         std::normal_distribution<double> normal(0.0, 1.0);
@@ -264,10 +269,11 @@ void check_wide_blocks_without_prefetch() {
         const auto [Y, params] = d2l_targets_and_parameters<T>(d, m, rng);
         auto grads = params.zeros_like();
         const auto batch = ctgrad::make_batch(x = ctgrad::feature_major_view<T>{X, d, m, m}, y = Y);
-        const T loss_value = ctgrad::value_and_grad(loss, params, batch, grads);
         const std::string where = std::string("wide blocks without prefetch") +
                                   (std::is_same_v<T, float> ? " <float>" : " <double>") + " d=" + std::to_string(d) +
                                   " m=" + std::to_string(m);
+        BOOST_TEST_REQUIRE(every_chunk_runs(loss, params, batch, {block_kind::wide, block_kind::narrow}), where);
+        const T loss_value = ctgrad::value_and_grad(loss, params, batch, grads);
         const auto reference = reference_d2l(X, Y, params, d, m);
         require_near_reference(reference, m, loss_value, grads, where);
         // value() takes the same blocks (its loss checked; the gradient is value_and_grad's again).
@@ -285,15 +291,15 @@ void check_lane_wise_gradient_sums() {
     const auto loss = ctgrad::square(ctgrad::dot(x, w) + ctgrad::dot(z, v) + b - y) / 2_c;
     const std::size_t dx = 12, dz = 9, lanes = ctgrad::simd::batch<T>::size;
     // Over prefetch_min_bytes of x and z together, then 4-group blocks, a lone lane group and 3.
-    const std::size_t m = ctgrad::detail::prefetch_min_bytes / ((dx + dz) * sizeof(T)) + ctgrad::fused_block_groups * lanes + lanes + 3;
-    BOOST_REQUIRE(ctgrad::detail::wants_prefetch(dx, (dx + dz) * m * sizeof(T), false));
-    BOOST_REQUIRE(!ctgrad::detail::wants_wide_blocks<ctgrad::simd::batch<T>>(dx, m));
+    const std::size_t m = ctgrad::detail::tuning_in_use.prefetch_min_bytes / ((dx + dz) * sizeof(T)) +
+                          ctgrad::kernel_tuning::narrow_groups * lanes + lanes + 3;
     std::mt19937_64 rng(19);
     const std::vector<T> X = random_vector<T>(dx * m, 1.0, rng), Z = random_vector<T>(dz * m, 1.0, rng);
     const std::vector<T> Y = random_vector<T>(m, 1.0, rng);
     const auto params = ctgrad::make_parameters<T>(w = random_vector<T>(dx, 0.3, rng), v = random_vector<T>(dz, 0.3, rng), b = T(0.25));
     const auto batch = ctgrad::make_batch(x = ctgrad::feature_major_view<T>{X.data(), dx, m, m},
                                           z = ctgrad::feature_major_view<T>{Z.data(), dz, m, m}, y = Y);
+    BOOST_TEST_REQUIRE(every_chunk_runs(loss, params, batch, {block_kind::narrow_prefetching}));
     auto grads = params.zeros_like();
     auto again = params.zeros_like();
     const T loss_value = ctgrad::value_and_grad(loss, params, batch, grads);
@@ -347,7 +353,7 @@ void check_misaligned_large_batch() {
     const auto loss = ctgrad::square(ctgrad::dot(x, w) + b - y) / 2_c;
     const std::size_t lanes = ctgrad::simd::batch<T>::size;
     // Large enough to align (then blocks, lane groups and a tail), for every start in a lane group.
-    const std::size_t m = ctgrad::detail::align_min_examples + 3 * lanes + 5;
+    const std::size_t m = ctgrad::detail::tuning_in_use.align_min_examples + 3 * lanes + 5;
     std::mt19937_64 rng(17);
     for (std::size_t d : {2, 20}) {
         const std::vector<T> X = random_vector<T>(d * m, 1.0, rng), Y = random_vector<T>(m, 1.0, rng);
@@ -363,9 +369,14 @@ void check_misaligned_large_batch() {
             const auto batch = ctgrad::make_batch(x = ctgrad::feature_major_view<T>{xs, d, m, m},
                                                   y = ctgrad::feature_major_view<T>{ys, 1, m, m});
             auto grads = params.zeros_like();
-            const T loss_value = ctgrad::value_and_grad(loss, params, batch, grads);
             const std::string where = std::string(std::is_same_v<T, float> ? "<float>" : "<double>") +
                                       " d=" + std::to_string(d) + " offset=" + std::to_string(offset);
+            // The examples before x's first aligned lane group (y's alignment does not count) one
+            // at a time, then the blocks.
+            const auto schedule = schedules_of(loss, params, batch).front();
+            if (offset == 0) BOOST_TEST((schedule[0].kind != block_kind::single), where);
+            else BOOST_TEST((schedule[0] == ctgrad::detail::block_stage{block_kind::single, lanes - offset}), where);
+            const T loss_value = ctgrad::value_and_grad(loss, params, batch, grads);
             require_near_reference(ref, m, loss_value, grads, where);
             require_loss_near_reference(ref, m, ctgrad::value(loss, params, batch), where + " (value)");
             require_predictions_near_reference(ref, ctgrad::predict(ctgrad::dot(x, w) + b, params, batch), 10 * laws_tolerance<T>, where);

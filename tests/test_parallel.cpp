@@ -77,7 +77,7 @@ struct large_batch {
     decltype(ctgrad::make_parameters<T>(w = std::vector<T>{}, b = T(0))) params;
 
     large_batch(std::size_t features, std::size_t offset_numbers, std::uint64_t seed)
-        : d(features), m(2 * ctgrad::detail::chunked_min_bytes / (features * sizeof(T)) + 37), offset(offset_numbers) {
+        : d(features), m(2 * ctgrad::detail::tuning_in_use.chunked_min_bytes / (features * sizeof(T)) + 37), offset(offset_numbers) {
         std::mt19937_64 rng(seed);
         storage = random_vector<T>(d * m + 64, 1.0, rng);
         Y = random_vector<T>(m, 1.0, rng);
@@ -166,7 +166,9 @@ BOOST_AUTO_TEST_CASE(the_chunks_cover_the_batch_once_in_order) {
             BOOST_TEST(chunks.begin(0) == 0u, where);
             BOOST_TEST(chunks.end(chunks.m_count - 1) == data.m, where);
             for (std::size_t c = 0; c < chunks.m_count; ++c) {
-                BOOST_TEST(chunks.end(c) - chunks.begin(c) >= 16 * ctgrad::detail::wide_block_groups * lanes, where << ", chunk " << c);
+                BOOST_TEST(chunks.end(c) - chunks.begin(c) >=
+                               ctgrad::detail::tuning_in_use.chunk_min_wide_blocks * ctgrad::kernel_tuning::wide_groups * lanes,
+                           where << ", chunk " << c);
                 if (c + 1 < chunks.m_count) BOOST_TEST(chunks.end(c) == chunks.begin(c + 1), where << ", chunk " << c);
                 if (c > 0) // every chunk but the first starts on an aligned lane group
                     BOOST_TEST(reinterpret_cast<std::uintptr_t>(data.X() + chunks.begin(c)) % sizeof(V) == 0u, where << ", chunk " << c);
@@ -176,7 +178,7 @@ BOOST_AUTO_TEST_CASE(the_chunks_cover_the_batch_once_in_order) {
     // A batch whose inputs hold chunked_min_bytes or less (here x of 3 features and y: 4 numbers
     // an example) is one chunk: it runs on the calling thread. One example more is split.
     for (const std::size_t extra : {0, 1}) {
-        const std::size_t m = ctgrad::detail::chunked_min_bytes / (4 * sizeof(double)) + extra;
+        const std::size_t m = ctgrad::detail::tuning_in_use.chunked_min_bytes / (4 * sizeof(double)) + extra;
         const std::vector<double> X(3 * m), Y(m);
         const auto params = ctgrad::make_parameters<double>(w = std::vector<double>(3, 0.5), b = 0.0);
         const auto batch = ctgrad::make_batch(x = ctgrad::feature_major_view<double>{X.data(), 3, m, m}, y = Y);
@@ -190,7 +192,7 @@ BOOST_AUTO_TEST_CASE(a_model_of_scalar_inputs_is_split_too) {
     constexpr ctgrad::input<"t"> t;
     constexpr ctgrad::param<"a"> a;
     const auto loss = ctgrad::square(ctgrad::exp(a * t) - y);
-    const std::size_t m = ctgrad::detail::chunked_min_bytes / sizeof(double) + 101; // t and y: 2 numbers an example
+    const std::size_t m = ctgrad::detail::tuning_in_use.chunked_min_bytes / sizeof(double) + 101; // t and y: 2 numbers an example
     std::mt19937_64 rng(5);
     const std::vector<double> T = random_vector<double>(m, 0.5, rng), Y = random_vector<double>(m, 1.0, rng);
     const auto params = ctgrad::make_parameters<double>(a = 0.7);

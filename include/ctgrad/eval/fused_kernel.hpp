@@ -16,22 +16,20 @@
 // back to memory (docs/performance.md, Why the kernel's constants). The copy is contiguous,
 // so it stays in L1 or L2 whatever the stride. Only blocks that do not prefetch copy: in large
 // batches, since the prefetch runs one block ahead and the gradient is summed lane by lane,
-// the copy was slower (packing_pays).
+// the copy was slower (eval/schedule.hpp).
 #ifndef CTGRAD_EVAL_FUSED_KERNEL_HPP
 #define CTGRAD_EVAL_FUSED_KERNEL_HPP
 
-#include "ctgrad/error.hpp"
 #include "ctgrad/eval/batch.hpp"
+#include "ctgrad/eval/fused_checks.hpp"
 #include "ctgrad/eval/fused_plan.hpp"
+#include "ctgrad/eval/kernel_tuning.hpp"
 #include "ctgrad/eval/parameter_store.hpp"
 #include "ctgrad/io/to_string.hpp"
 #include "ctgrad/simd/simd.hpp"
 
 #include <array>
-#include <bit>
 #include <cstddef>
-#include <stdexcept>
-#include <string>
 #include <vector>
 
 namespace ctgrad::detail {
@@ -131,11 +129,6 @@ struct block_frame {
         });
     }
 };
-
-/// Independent chains of adds a reduction keeps per block, at least (K lane groups give K;
-/// fewer groups each get several): 2 per group at K = 4 in bench_regression's hand-written
-/// block, which the library's one chain per group did not match.
-inline constexpr std::size_t reduction_chains = 8;
 
 /// The plan's entries for K lane groups of examples starting at m_offset. K is a compile-time
 /// constant so that, once everything is inlined, the memo is a set of registers rather than
@@ -289,7 +282,8 @@ private:
             // Features outer, lane groups inner: each feature's row is read contiguously.
             // With fewer than reduction_chains lane groups, each group sums its even and odd
             // features apart (C chains of K), so the adds do not wait on each other's latency.
-            constexpr std::size_t C = simd::is_batch_v<V> && K < reduction_chains ? reduction_chains / K : 1;
+            constexpr std::size_t chains = kernel_tuning::reduction_chains;
+            constexpr std::size_t C = simd::is_batch_v<V> && K < chains ? chains / K : 1;
             std::array<std::array<V, K>, C> total;
             for (auto& t : total) t.fill(V(0));
             const std::size_t length = m_frame.m_lengths[I];
@@ -326,13 +320,6 @@ private:
     std::array<std::array<V, K>, Entries::size> m_memo;
 };
 
-/// How far ahead, in blocks, the reductions ask for rows: the next block was the best of the
-/// distances and hints measured (docs/performance.md, Why the kernel's constants).
-inline constexpr std::size_t prefetch_blocks = 1;
-/// The fewest features for which reductions prefetch: with fewer rows the hardware's own
-/// stream prefetcher keeps up (d = 2 reaches the probe without) and the hints only cost.
-inline constexpr std::size_t prefetch_min_features = 8;
-
 /// Room for count lane groups, one per thread, lane type and Purpose (a tag type: the packed
 /// rows of a block, the lane-wise sums of a gradient), kept between calls so that a training
 /// step allocates nothing once the first call has sized it.
@@ -346,7 +333,8 @@ struct packed_rows_purpose;
 
 /// Runs on_block(evaluator, sums) over the whole blocks of K lane groups of V in [begin, end).
 /// Returns the first example not covered (fewer than K lane groups remain). With prefetch,
-/// each block asks for the rows of the block `prefetch_blocks` ahead (clamped to the last).
+/// each block asks for the rows of the block kernel_tuning::prefetch_blocks ahead (clamped to
+/// the last).
 /// Each block copies the rows of the inputs in Packed into one buffer (see the top of file).
 ///
 /// The blocks add into a local Sums, which starts at zero and is added to sums (whatever the
@@ -379,7 +367,7 @@ CTGRAD_NEVER_INLINE std::size_t for_each_block(const Inputs& in, std::size_t beg
         }
     }
     const std::size_t last = begin + (end - begin) / step * step - step;
-    constexpr std::size_t distance = prefetch_blocks * step;
+    constexpr std::size_t distance = kernel_tuning::prefetch_blocks * step;
     std::size_t offset = begin;
     const typename evaluator_type::frame_type frame(in);
     Sums running{};
@@ -407,111 +395,6 @@ template <class... Es>
 reduction_inputs<type_list<>, Es...> reduction_inputs_of(type_list<Es...>);
 template <class Entries>
 using reduction_inputs_t = typename decltype(reduction_inputs_of(Entries{}))::type;
-
-/// The bytes the batch holds for the input symbols in Symbols.
-template <class Symbols, class Inputs>
-std::size_t input_bytes(const Inputs& in) {
-    std::size_t bytes = 0;
-    for_each_type(Symbols{}, [&](auto symbol, auto) {
-        const auto& view = in.m_batch[typename decltype(symbol)::type{}];
-        bytes += view.m_features * view.m_examples * sizeof(typename Inputs::value_type);
-    });
-    return bytes;
-}
-
-/// The bytes of the batch that the reductions of the plan read in one call.
-template <class Entries, class Inputs>
-std::size_t reduction_bytes(const Inputs& in) {
-    return input_bytes<reduction_inputs_t<Entries>>(in);
-}
-
-/// The fewest bytes the reductions of a call read for them to prefetch (unless their rows
-/// collide, below): smaller batches come from L2 or L3 fast enough that the hints are only
-/// extra instructions, larger ones from memory, where the hints pay; the bound lies between
-/// the largest batch where they cost and the smallest where they paid (docs/performance.md, Why
-/// the kernel's constants).
-inline constexpr std::size_t prefetch_min_bytes = std::size_t(16) << 20;
-
-/// Whether to prefetch: only when reductions walk enough rows to defeat the hardware's, and
-/// the batch will not be in the caches: it is large, or its rows collide in the cache's sets
-/// and are not copied (such rows go back to memory, where the hints pay; copied rows stay in
-/// the caches, where they only cost: docs/performance.md, Why the kernel's constants).
-inline bool wants_prefetch(std::size_t features, std::size_t bytes, bool rows_collide_uncopied) {
-    return features >= prefetch_min_features && (bytes > prefetch_min_bytes || rows_collide_uncopied);
-}
-
-/// A model of the cache in which a block's rows must stay between the reductions and the
-/// gradient: 64-byte lines in 1024 sets (the 1 MiB, 16-way L2 of this machine; the sets are
-/// chosen by address bits 6-15, which a large allocation usually keeps from its virtual
-/// address), and how many of a set's 16 ways one block's rows may take.
-inline constexpr std::size_t cache_line_bytes = 64;
-inline constexpr std::size_t cache_sets = 1024;
-inline constexpr std::size_t cache_ways_per_block = 8;
-
-/// How many lines of one block (rows rows of block_bytes, a stride_bytes apart) fall into
-/// the fullest set of the cache model: the row starts step through the sets by the stride,
-/// so they visit cache_sets / g of them (g = gcd of the step and the set count), each taken
-/// by rows / (cache_sets / g) rows and by the lines of the rows starting up to a block before.
-/// The set count is a power of two, so g is the step's lowest set bit (cache_sets when the step
-/// is 0) and every division is a shift: Euclid's algorithm and the divisions by g were a chain
-/// of integer divisions that run_plan paid on every call, a visible part of a small objective's
-/// time (docs/performance.md, Why the kernel's constants).
-inline std::size_t lines_per_set(std::size_t stride_bytes, std::size_t rows, std::size_t block_bytes) {
-    static_assert(std::has_single_bit(cache_sets));
-    constexpr int set_bits = std::countr_zero(cache_sets);
-    const std::size_t step = stride_bytes / cache_line_bytes % cache_sets;
-    const int g_bits = step == 0 ? set_bits : std::countr_zero(step);
-    const int starts_bits = set_bits - g_bits; // starts = cache_sets / g
-    const std::size_t block_lines = (block_bytes + cache_line_bytes - 1) / cache_line_bytes;
-    const std::size_t rows_per_start = (rows + (std::size_t(1) << starts_bits) - 1) >> starts_bits;
-    return rows_per_start * ((block_lines + (std::size_t(1) << g_bits) - 1) >> g_bits);
-}
-
-/// Whether the rows of a block of any input in Inputs collide in the cache model (m a power
-/// of two puts every row of a block in the same sets).
-template <class V, std::size_t K, class Symbols, class Inputs>
-bool rows_collide(const Inputs& in) {
-    bool collide = false;
-    for_each_type(Symbols{}, [&](auto symbol, auto) {
-        const auto& view = in.m_batch[typename decltype(symbol)::type{}];
-        using T = typename Inputs::value_type;
-        collide = collide || lines_per_set(view.m_stride * sizeof(T), view.m_features, K * simd::lanes_v<V> * sizeof(T)) >
-                                 cache_ways_per_block;
-    });
-    return collide;
-}
-
-/// Whether copying the rows of the inputs in Packed pays in blocks that do not prefetch: only
-/// when a block's rows collide in the cache; elsewhere the copy costs, and blocks that
-/// prefetch never copy (docs/performance.md, Why the kernel's constants).
-template <class V, std::size_t K, class Packed, class Inputs>
-bool packing_pays(const Inputs& in) {
-    return rows_collide<V, K, Packed>(in);
-}
-
-// ---- lengths, checked once per call ----
-
-template <class S, class Params, class Batch>
-std::size_t vector_length(const Params& params, const Batch& batch) {
-    if constexpr (S::is_param) return params[S{}].size();
-    else return batch[S{}].m_features;
-}
-
-/// The common length of the vector symbols in Leaves (what an element-wise evaluation of
-/// where() reads); throws std::invalid_argument naming two that differ. `where` is called
-/// only to build that message: printing an expression costs more than a whole small batch.
-template <class... Leaves, class Params, class Batch, class Where>
-std::size_t common_vector_length(type_list<Leaves...>, const Params& params, const Batch& batch, Where&& where) {
-    static_assert(sizeof...(Leaves) > 0);
-    const std::size_t lengths[] = {vector_length<Leaves>(params, batch)...};
-    const std::string_view names[] = {Leaves::name.view()...};
-    for (std::size_t i = 1; i < sizeof...(Leaves); ++i)
-        if (lengths[i] != lengths[0])
-            throw ctgrad::invalid_argument("ctgrad: length mismatch in " + where() + ": " + std::string(names[0]) +
-                                        " has length " + std::to_string(lengths[0]) + " but " + std::string(names[i]) +
-                                        " has length " + std::to_string(lengths[i]));
-    return lengths[0];
-}
 
 /// Fills inputs.m_lengths for every reduction of the plan and computes the hoisted entries.
 template <class Entries, class Inputs>

@@ -10,6 +10,7 @@
 
 #include "ctgrad/core/traits.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <string>
@@ -63,6 +64,22 @@ constexpr auto to_slots(const E& e, std::array<double, N>& values) {
         return e;
     }
 }
+
+/// An expression with its runtime numbers in slots, and those numbers.
+template <class E, class T>
+struct slotted_expression {
+    static constexpr std::size_t count = number_count_v<E>;
+    std::array<double, count> m_numbers{};
+    decltype(to_slots<0>(std::declval<const E&>(), std::declval<std::array<double, count>&>())) m_expression;
+
+    explicit slotted_expression(const E& e) : m_expression(to_slots<0>(e, m_numbers)) {}
+
+    std::array<T, count> numbers() const {
+        std::array<T, count> out{};
+        std::transform(m_numbers.begin(), m_numbers.end(), out.begin(), [](double v) { return static_cast<T>(v); });
+        return out;
+    }
+};
 
 } // namespace detail
 

@@ -4,6 +4,7 @@
 #ifndef CTGRAD_SIMD_SIMD_HPP
 #define CTGRAD_SIMD_SIMD_HPP
 
+#include "ctgrad/config.hpp"
 #include "ctgrad/core/op_tags.hpp"
 
 // g++ 12 warns inside its own avx512fintrin.h when AVX-512 is enabled (GCC bug 105593):
@@ -21,18 +22,6 @@
 #include <array>
 #include <cstddef>
 #include <type_traits>
-
-// The fused kernel keeps a block's values in registers only if everything that touches them
-// is inlined into one loop; g++ would rather call the larger pieces (the transposing
-// reduction, the gradient walk), which puts the block in memory and spills around each call.
-// And the block loop itself is never inlined into its caller (fused_kernel.hpp, for_each_block).
-#if defined(__GNUC__) || defined(__clang__)
-#define CTGRAD_ALWAYS_INLINE [[gnu::always_inline]]
-#define CTGRAD_NEVER_INLINE [[gnu::noinline]]
-#else
-#define CTGRAD_ALWAYS_INLINE
-#define CTGRAD_NEVER_INLINE
-#endif
 
 namespace ctgrad::simd {
 

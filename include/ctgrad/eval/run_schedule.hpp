@@ -1,0 +1,103 @@
+// ctgrad/eval/run_schedule.hpp: a batch's shape as the schedule sees it, and the block loop
+// that walks a schedule's stages (eval/schedule.hpp) over the batch.
+#ifndef CTGRAD_EVAL_RUN_SCHEDULE_HPP
+#define CTGRAD_EVAL_RUN_SCHEDULE_HPP
+
+#include "ctgrad/eval/fused_kernel.hpp"
+#include "ctgrad/eval/schedule.hpp"
+
+#include <cstdint>
+
+namespace ctgrad::detail {
+
+/// How many examples to take one at a time before the lane groups so that their loads from
+/// data start on a multiple of the SIMD width: 0 if they do, or if data is not aligned even
+/// to one number. (The rows of a feature-major input share the alignment of its first row
+/// when the stride is a multiple of the width.) With AVX-512 every unaligned load of a lane
+/// group spans two cache lines, and glibc's malloc puts large blocks 16 bytes past a line.
+template <class V, class T>
+std::size_t examples_before_aligned(const T* data) noexcept {
+    const auto address = reinterpret_cast<std::uintptr_t>(data);
+    if (address % sizeof(T) != 0) return 0;
+    return (sizeof(V) - address % sizeof(V)) % sizeof(V) / sizeof(T);
+}
+
+/// examples_before_aligned for the input with the most features, which most loads read.
+template <class V, class Inputs>
+std::size_t examples_to_align(const Inputs& in) {
+    using symbols = typename std::remove_cvref_t<decltype(in.m_batch)>::symbols;
+    const typename Inputs::value_type* widest_data = nullptr;
+    std::size_t most = 0;
+    for_each_type(symbols{}, [&](auto symbol, auto) {
+        const auto& view = in.m_batch[typename decltype(symbol)::type{}];
+        if (view.m_features > most) {
+            most = view.m_features;
+            widest_data = view.m_data;
+        }
+    });
+    return examples_before_aligned<V>(widest_data);
+}
+
+/// The rows of every input vector that the reductions of Entries read, marked read_again for
+/// those in Packed (the gradient's second walk).
+template <class Entries, class Packed, class Inputs>
+auto reduction_rows(const Inputs& in) {
+    using T = typename Inputs::value_type;
+    using symbols = reduction_inputs_t<Entries>;
+    std::array<input_rows, symbols::size> rows{};
+    for_each_type(symbols{}, [&](auto symbol, auto index) {
+        using S = typename decltype(symbol)::type;
+        const auto& view = in.m_batch[S{}];
+        rows[index] = {view.m_stride * sizeof(T), view.m_features, list_contains_v<Packed, S>};
+    });
+    return rows;
+}
+
+/// The schedule of the examples [begin, end) of the batch (Packed: the inputs that the
+/// gradient reads again after the reductions).
+template <class Entries, class Packed = type_list<>, class Inputs>
+CTGRAD_ALWAYS_INLINE inline kernel_schedule schedule_of(const Inputs& in, std::size_t begin, std::size_t end) {
+    using T = typename Inputs::value_type;
+    using V = simd::batch<T>;
+    const auto rows = reduction_rows<Entries, Packed>(in);
+    const std::size_t examples = in.m_batch.examples();
+    const std::size_t to_align = examples >= tuning_in_use.align_min_examples ? examples_to_align<V>(in) : 0;
+    return plan_schedule({simd::lanes_v<V>, sizeof(T), begin, end, examples, to_align, rows});
+}
+
+/// Runs the blocks of one stage from example `from`; returns the first example not covered.
+template <class Entries, class Packed, class Inputs, class Sums, class OnBlock>
+std::size_t run_stage(const block_stage& stage, const Inputs& in, std::size_t from, Sums& sums, OnBlock& on_block) {
+    using T = typename Inputs::value_type;
+    using V = simd::batch<T>;
+    constexpr std::size_t narrow = kernel_tuning::narrow_groups;
+    constexpr std::size_t wide = kernel_tuning::wide_groups;
+    switch (stage.kind) {
+    case block_kind::single: return for_each_block<T, 1, false, Entries>(in, from, stage.until, sums, on_block);
+    case block_kind::lane_group: return for_each_block<V, 1, false, Entries>(in, from, stage.until, sums, on_block);
+    case block_kind::narrow: return for_each_block<V, narrow, false, Entries>(in, from, stage.until, sums, on_block);
+    case block_kind::narrow_packed:
+        return for_each_block<V, narrow, false, Entries, Packed>(in, from, stage.until, sums, on_block);
+    case block_kind::narrow_prefetching: return for_each_block<V, narrow, true, Entries>(in, from, stage.until, sums, on_block);
+    case block_kind::wide: return for_each_block<V, wide, false, Entries>(in, from, stage.until, sums, on_block);
+    case block_kind::wide_prefetching: return for_each_block<V, wide, true, Entries>(in, from, stage.until, sums, on_block);
+    }
+    return from;
+}
+
+/// Walks the schedule's stages over the batch: on_block(evaluator, sums) for every block.
+template <class Entries, class Packed = type_list<>, class Inputs, class Sums, class OnBlock>
+void run_schedule(const kernel_schedule& schedule, const Inputs& in, Sums& sums, OnBlock&& on_block) {
+    std::size_t done = schedule.begin_example();
+    for (const block_stage& stage : schedule) done = run_stage<Entries, Packed>(stage, in, done, sums, on_block);
+}
+
+/// Plans and runs the examples [begin, end) of the batch.
+template <class Entries, class Packed = type_list<>, class Inputs, class Sums, class OnBlock>
+void run_plan(const Inputs& in, std::size_t begin, std::size_t end, Sums& sums, OnBlock&& on_block) {
+    run_schedule<Entries, Packed>(schedule_of<Entries, Packed>(in, begin, end), in, sums, on_block);
+}
+
+} // namespace ctgrad::detail
+
+#endif // CTGRAD_EVAL_RUN_SCHEDULE_HPP

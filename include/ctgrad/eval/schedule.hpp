@@ -1,0 +1,193 @@
+// ctgrad/eval/schedule.hpp: which blocks the fused kernel runs over a range of examples, as
+// data: plan_schedule takes the batch's shape and the tuning and returns the ordered stages
+// that the block loop walks (eval/run_schedule.hpp). Pure: tests and benches assert on it.
+//
+// A schedule is, in order: the examples before the widest input's first aligned lane group,
+// one at a time (large batches only); the middle blocks (wide, then narrow), which prefetch
+// where the rows come from memory and copy rows that collide in the caches; single lane
+// groups; the scalar tail.
+#ifndef CTGRAD_EVAL_SCHEDULE_HPP
+#define CTGRAD_EVAL_SCHEDULE_HPP
+
+#include "ctgrad/config.hpp"
+#include "ctgrad/eval/kernel_tuning.hpp"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace ctgrad::detail {
+
+/// The block loops the kernel instantiates, one per kind.
+enum class block_kind : unsigned char {
+    single,             ///< one example at a time, scalar (the aligning prefix, the tail)
+    lane_group,         ///< one lane group per block
+    narrow,             ///< narrow_groups lane groups
+    narrow_packed,      ///< narrow, copying the rows the gradient reads again (rows that collide)
+    narrow_prefetching, ///< narrow, asking for the next block's rows
+    wide,               ///< wide_groups lane groups
+    wide_prefetching,   ///< wide, asking for the next block's rows
+};
+
+constexpr std::string_view name(block_kind kind) {
+    switch (kind) {
+    case block_kind::single: return "single";
+    case block_kind::lane_group: return "lane_group";
+    case block_kind::narrow: return "narrow";
+    case block_kind::narrow_packed: return "narrow_packed";
+    case block_kind::narrow_prefetching: return "narrow_prefetching";
+    case block_kind::wide: return "wide";
+    case block_kind::wide_prefetching: return "wide_prefetching";
+    }
+    return "?";
+}
+
+constexpr bool prefetches(block_kind kind) {
+    return kind == block_kind::narrow_prefetching || kind == block_kind::wide_prefetching;
+}
+
+/// A stage runs whole blocks of its kind from where the previous stage stopped up to `until`.
+struct block_stage {
+    block_kind kind;
+    std::size_t until;
+    friend constexpr bool operator==(const block_stage&, const block_stage&) = default;
+};
+
+/// The stages over the examples [begin, end), at most five.
+class kernel_schedule {
+public:
+    constexpr kernel_schedule(std::size_t begin, std::size_t end) : m_begin(begin), m_end(end) {}
+    constexpr void add(block_kind kind) { add(kind, m_end); }
+    constexpr void add(block_kind kind, std::size_t until) { m_stages[m_count++] = {kind, until}; }
+
+    [[nodiscard]] constexpr std::size_t begin_example() const noexcept { return m_begin; }
+    [[nodiscard]] constexpr std::size_t end_example() const noexcept { return m_end; }
+    [[nodiscard]] constexpr std::size_t size() const noexcept { return m_count; }
+    [[nodiscard]] constexpr const block_stage* begin() const noexcept { return m_stages.data(); }
+    [[nodiscard]] constexpr const block_stage* end() const noexcept { return m_stages.data() + m_count; }
+    [[nodiscard]] constexpr const block_stage& operator[](std::size_t i) const noexcept { return m_stages[i]; }
+    [[nodiscard]] constexpr bool has(block_kind kind) const noexcept {
+        return std::any_of(begin(), end(), [kind](const block_stage& s) { return s.kind == kind; });
+    }
+
+private:
+    std::array<block_stage, 5> m_stages; // only the first m_count are set
+    std::size_t m_count = 0;
+    std::size_t m_begin, m_end;
+};
+
+/// The kinds in order, e.g. "single until 5, wide_prefetching, narrow_prefetching, lane_group,
+/// single" (a stage that stops before the range's end says where).
+inline std::string to_string(const kernel_schedule& schedule) {
+    std::string out;
+    for (const block_stage& stage : schedule) {
+        if (!out.empty()) out += ", ";
+        out += name(stage.kind);
+        if (stage.until != schedule.end_example()) out += " until " + std::to_string(stage.until);
+    }
+    return out;
+}
+
+/// An input vector that the reductions read: its rows as the caches see them.
+struct input_rows {
+    std::size_t stride_bytes; ///< from one feature's row to the next
+    std::size_t features;
+    bool read_again;          ///< the gradient reads the block's rows again after the reductions
+};
+
+/// What the schedule depends on.
+struct batch_shape {
+    std::size_t lanes;              ///< numbers in a lane group (the SIMD width)
+    std::size_t number_bytes;       ///< sizeof(float) or sizeof(double)
+    std::size_t begin, end;         ///< the examples to schedule
+    std::size_t batch_examples;     ///< the whole batch's, of which [begin, end) is a part
+    std::size_t examples_to_align;  ///< before the widest input's first aligned lane group
+    std::span<const input_rows> rows; ///< every input vector the reductions read
+};
+
+/// How many lines of one block (rows rows of block_bytes, stride_bytes apart) fall into the
+/// fullest set of the tuning's cache: the row starts step through the sets by the stride, so
+/// they visit cache_sets / g of them (g = gcd of the step and the set count), each taken by
+/// rows / (cache_sets / g) rows and by the lines of the rows starting up to a block before.
+/// The set count is a power of two, so g is the step's lowest set bit and every division is a
+/// shift (Euclid's algorithm was a visible part of a small objective's time).
+CTGRAD_ALWAYS_INLINE inline std::size_t lines_per_set(std::size_t stride_bytes, std::size_t rows, std::size_t block_bytes,
+                                 const kernel_tuning& tuning = tuning_in_use) {
+    const int set_bits = std::countr_zero(tuning.cache_sets);
+    const std::size_t step = stride_bytes / tuning.cache_line_bytes % tuning.cache_sets;
+    const int g_bits = step == 0 ? set_bits : std::countr_zero(step);
+    const int starts_bits = set_bits - g_bits; // starts = cache_sets / g
+    const std::size_t block_lines = (block_bytes + tuning.cache_line_bytes - 1) / tuning.cache_line_bytes;
+    const std::size_t rows_per_start = (rows + (std::size_t(1) << starts_bits) - 1) >> starts_bits;
+    return rows_per_start * ((block_lines + (std::size_t(1) << g_bits) - 1) >> g_bits);
+}
+
+/// Whether a narrow block's rows of any input (of those read again, if only_read_again) take
+/// more of a cache set than a block may: m a power of two puts every row in the same sets.
+CTGRAD_ALWAYS_INLINE inline bool rows_collide(const batch_shape& shape, const kernel_tuning& tuning, bool only_read_again) {
+    const std::size_t block_bytes = kernel_tuning::narrow_groups * shape.lanes * shape.number_bytes;
+    for (const input_rows& r : shape.rows)
+        if ((r.read_again || !only_read_again) &&
+            lines_per_set(r.stride_bytes, r.features, block_bytes, tuning) > tuning.cache_ways_per_block)
+            return true;
+    return false;
+}
+
+/// The bytes the reductions read in one pass over the whole batch.
+CTGRAD_ALWAYS_INLINE inline std::size_t reduction_bytes(const batch_shape& shape) {
+    std::size_t bytes = 0;
+    for (const input_rows& r : shape.rows) bytes += r.features * shape.batch_examples * shape.number_bytes;
+    return bytes;
+}
+
+/// The middle blocks, from `from` on: narrow blocks, plain with few features; packed where the
+/// rows the gradient reads again collide in the cache (the copy stays in the caches);
+/// prefetching where the rows come from memory (many bytes, or colliding rows not copied), wide
+/// first with many features when a block and the one ahead fit in L2; otherwise wide first with
+/// many features from beyond L2 (L3 serves runs of 8 lines better than runs of 4).
+CTGRAD_ALWAYS_INLINE inline void plan_middle_blocks(kernel_schedule& schedule, const batch_shape& shape, const kernel_tuning& tuning,
+                               std::size_t from) {
+    std::size_t features = 0;
+    for (const input_rows& r : shape.rows) features = std::max(features, r.features);
+    // Fewer rows than the fewest to prefetch cannot fill a set of the cache model either, so
+    // small models (the d2l fit, d = 2) skip the cache model.
+    if (features < tuning.prefetch_min_features) return schedule.add(block_kind::narrow);
+    const std::size_t examples = shape.end - from;
+    const std::size_t wide_block = kernel_tuning::wide_groups * shape.lanes;
+    const bool pack = rows_collide(shape, tuning, true);
+    const std::size_t bytes = reduction_bytes(shape);
+    if (bytes > tuning.prefetch_min_bytes || (!pack && rows_collide(shape, tuning, false))) {
+        const std::size_t ahead_bytes = (kernel_tuning::prefetch_blocks + 1) * features * wide_block * shape.number_bytes;
+        if (features >= tuning.wide_min_features && ahead_bytes <= tuning.l2_bytes &&
+            examples >= tuning.wide_prefetching_min_blocks * wide_block)
+            schedule.add(block_kind::wide_prefetching);
+        return schedule.add(block_kind::narrow_prefetching);
+    }
+    if (pack) return schedule.add(block_kind::narrow_packed);
+    if (features >= tuning.wide_min_features && bytes >= tuning.wide_cached_min_bytes &&
+        examples >= tuning.wide_cached_min_blocks * wide_block)
+        schedule.add(block_kind::wide);
+    schedule.add(block_kind::narrow);
+}
+
+/// The stages for the examples [shape.begin, shape.end).
+CTGRAD_ALWAYS_INLINE inline kernel_schedule plan_schedule(const batch_shape& shape, const kernel_tuning& tuning = tuning_in_use) {
+    kernel_schedule schedule(shape.begin, shape.end);
+    std::size_t from = shape.begin;
+    if (shape.begin == 0 && shape.batch_examples >= tuning.align_min_examples && shape.examples_to_align > 0) {
+        from = std::min(shape.end, shape.examples_to_align);
+        schedule.add(block_kind::single, from);
+    }
+    plan_middle_blocks(schedule, shape, tuning, from);
+    schedule.add(block_kind::lane_group);
+    schedule.add(block_kind::single);
+    return schedule;
+}
+
+} // namespace ctgrad::detail
+
+#endif // CTGRAD_EVAL_SCHEDULE_HPP

@@ -1,0 +1,191 @@
+// The fused kernel's block schedule as data (eval/schedule.hpp): which stages plan_schedule
+// returns for each kind of batch, how the tuning moves the decisions, and the cache model it
+// decides collisions with. Shapes are written by hand (AVX-512 lanes, double), so these
+// checks do not depend on the build's SIMD width; test_fused_packing checks that real calls
+// run the schedules asserted here, and the law tests that every stage computes the same sums.
+#define BOOST_TEST_MODULE ctgrad_schedule
+#define BOOST_TEST_DYN_LINK
+#include <boost/test/unit_test.hpp>
+
+#include <ctgrad/eval/schedule.hpp>
+
+#include <numeric>
+#include <span>
+#include <string>
+#include <vector>
+
+using ctgrad::kernel_tuning;
+using ctgrad::detail::batch_shape;
+using ctgrad::detail::block_kind;
+using ctgrad::detail::block_stage;
+using ctgrad::detail::input_rows;
+using ctgrad::detail::kernel_schedule;
+using ctgrad::detail::plan_schedule;
+
+namespace {
+
+constexpr std::size_t lanes = 8; // doubles in an AVX-512 lane group
+constexpr std::size_t MiB = std::size_t(1) << 20;
+
+/// One feature-major input of d features over m examples, rows `stride` numbers apart,
+/// read again by the gradient unless said otherwise.
+struct one_input {
+    std::size_t d, m, stride;
+    bool read_again = true;
+    std::size_t begin = 0, end = 0, to_align = 0;
+    input_rows rows{};
+
+    kernel_schedule plan(const kernel_tuning& tuning = ctgrad::detail::tuning_in_use) {
+        rows = {stride * sizeof(double), d, read_again};
+        const batch_shape shape{lanes, sizeof(double), begin, end == 0 ? m : end, m, to_align, std::span(&rows, 1)};
+        return plan_schedule(shape, tuning);
+    }
+};
+
+std::vector<block_kind> kinds(const kernel_schedule& schedule) {
+    std::vector<block_kind> out;
+    for (const block_stage& stage : schedule) out.push_back(stage.kind);
+    return out;
+}
+
+using K = block_kind;
+using kind_list = std::vector<block_kind>;
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(a_d2l_minibatch_runs_narrow_blocks_then_the_lane_groups_then_the_tail) {
+    const kernel_schedule s = one_input{2, 32, 32}.plan();
+    BOOST_TEST((kinds(s) == kind_list{K::narrow, K::lane_group, K::single}));
+    for (const block_stage& stage : s) BOOST_TEST(stage.until == 32u);
+    BOOST_TEST(to_string(s) == "narrow, lane_group, single");
+}
+
+BOOST_AUTO_TEST_CASE(a_large_batch_takes_the_examples_before_its_first_aligned_lane_group_one_at_a_time) {
+    const std::size_t m = ctgrad::detail::tuning_in_use.align_min_examples;
+    one_input large{2, m, m};
+    large.to_align = 3;
+    const kernel_schedule s = large.plan();
+    BOOST_TEST((s[0] == block_stage{K::single, 3}));
+    BOOST_TEST(to_string(s) == "single until 3, narrow, lane_group, single");
+    // Already aligned: no prefix.
+    large.to_align = 0;
+    BOOST_TEST((kinds(large.plan()) == kind_list{K::narrow, K::lane_group, K::single}));
+    // A chunk that does not start the batch starts aligned (chunks.hpp): no prefix either.
+    large.to_align = 3;
+    large.begin = m / 2;
+    BOOST_TEST((kinds(large.plan()) == kind_list{K::narrow, K::lane_group, K::single}));
+    // A smaller batch does not earn the prefix back.
+    one_input smaller{2, m - 1, m - 1};
+    smaller.to_align = 3;
+    BOOST_TEST((kinds(smaller.plan()) == kind_list{K::narrow, K::lane_group, K::single}));
+}
+
+BOOST_AUTO_TEST_CASE(few_features_never_prefetch_or_copy_however_large_or_colliding) {
+    const std::size_t d = ctgrad::detail::tuning_in_use.prefetch_min_features - 1;
+    BOOST_TEST((kinds(one_input{d, 10'000'000, 10'000'000}.plan()) == kind_list{K::narrow, K::lane_group, K::single}));
+    BOOST_TEST((kinds(one_input{d, 256, 8192}.plan()) == kind_list{K::narrow, K::lane_group, K::single}));
+}
+
+BOOST_AUTO_TEST_CASE(rows_that_collide_are_copied_when_read_again_and_prefetched_when_not) {
+    // 64 KiB apart: every row of a block in the same sets of the cache model.
+    one_input colliding{9, 256, 8192};
+    BOOST_TEST((kinds(colliding.plan()) == kind_list{K::narrow_packed, K::lane_group, K::single}));
+    colliding.read_again = false;
+    BOOST_TEST((kinds(colliding.plan()) == kind_list{K::narrow_prefetching, K::lane_group, K::single}));
+    // The same rows a little more than a line further apart spread over the sets: no copy.
+    BOOST_TEST((kinds(one_input{9, 256, 8192 + 8}.plan()) == kind_list{K::narrow, K::lane_group, K::single}));
+}
+
+BOOST_AUTO_TEST_CASE(batches_from_memory_prefetch_in_wide_blocks_when_a_block_and_the_next_fit_l2) {
+    // The full batch of the PyTorch comparison: 10^6 examples of 128 doubles, 1 GB.
+    const kernel_schedule s = one_input{128, 1'000'000, 1'000'000}.plan();
+    BOOST_TEST((kinds(s) == kind_list{K::wide_prefetching, K::narrow_prefetching, K::lane_group, K::single}));
+    BOOST_TEST(to_string(s) == "wide_prefetching, narrow_prefetching, lane_group, single");
+    // Rows that collide are not copied when the blocks prefetch.
+    BOOST_TEST((kinds(one_input{128, 262144, 262144}.plan()) ==
+                kind_list{K::wide_prefetching, K::narrow_prefetching, K::lane_group, K::single}));
+    // Two wide blocks of 1024 doubles a row are 1 MiB, the L2 of the default tuning; 1025 are not.
+    const std::size_t m = 100'000;
+    BOOST_TEST((one_input{1024, m, m}.plan().has(K::wide_prefetching)));
+    BOOST_TEST(!(one_input{1025, m, m}.plan().has(K::wide_prefetching)));
+    kernel_tuning larger_l2;
+    larger_l2.l2_bytes = 2 * MiB;
+    BOOST_TEST((one_input{2048, m, m}.plan(larger_l2).has(K::wide_prefetching)));
+    // Too few examples for wide blocks to be more than a remainder.
+    const std::size_t few = ctgrad::detail::tuning_in_use.wide_prefetching_min_blocks * kernel_tuning::wide_groups * lanes;
+    one_input short_range{128, 1'000'000, 1'000'000};
+    short_range.begin = 1000;
+    short_range.end = 1000 + few - 1;
+    BOOST_TEST((kinds(short_range.plan()) == kind_list{K::narrow_prefetching, K::lane_group, K::single}));
+    short_range.end = 1000 + few;
+    BOOST_TEST(short_range.plan().has(K::wide_prefetching));
+    // Fewer features than wide_min_features: narrow blocks that prefetch.
+    const std::size_t narrow_d = ctgrad::detail::tuning_in_use.wide_min_features - 1;
+    BOOST_TEST((kinds(one_input{narrow_d, 1'000'000, 1'000'000}.plan()) ==
+                kind_list{K::narrow_prefetching, K::lane_group, K::single}));
+}
+
+BOOST_AUTO_TEST_CASE(batches_from_l3_run_wide_blocks_that_do_not_prefetch) {
+    const kernel_tuning& tuning = ctgrad::detail::tuning_in_use;
+    // 40 features of doubles: 4 MiB is past the 2 MiB bound and within the 16 MiB of prefetching.
+    const std::size_t m = 4 * MiB / (40 * sizeof(double)) + 3; // not a power of two: no collision
+    BOOST_TEST((kinds(one_input{40, m, m}.plan()) == kind_list{K::wide, K::narrow, K::lane_group, K::single}));
+    // Below the bound: narrow blocks only.
+    const std::size_t small = tuning.wide_cached_min_bytes / (40 * sizeof(double)) - 1;
+    BOOST_TEST((kinds(one_input{40, small, small}.plan()) == kind_list{K::narrow, K::lane_group, K::single}));
+    // Lowering the bound moves the decision.
+    kernel_tuning lower = tuning;
+    lower.wide_cached_min_bytes = MiB;
+    BOOST_TEST((kinds(one_input{40, small, small}.plan(lower)) == kind_list{K::wide, K::narrow, K::lane_group, K::single}));
+}
+
+BOOST_AUTO_TEST_CASE(the_prefetch_bound_is_a_tuning_parameter) {
+    const std::size_t m = 4 * MiB / (40 * sizeof(double)) + 3;
+    kernel_tuning eager;
+    eager.prefetch_min_bytes = MiB;
+    BOOST_TEST((kinds(one_input{40, m, m}.plan(eager)) ==
+                kind_list{K::wide_prefetching, K::narrow_prefetching, K::lane_group, K::single}));
+}
+
+BOOST_AUTO_TEST_CASE(the_cache_geometry_decides_what_collides) {
+    // 64 KiB apart is 1024 lines: one set of 1024, but two of 2048 (a 2 MiB, 16-way L2).
+    kernel_tuning two_mib_l2;
+    two_mib_l2.cache_sets = 2048;
+    two_mib_l2.l2_bytes = 2 * MiB;
+    BOOST_TEST((one_input{9, 256, 8192}.plan().has(K::narrow_packed)));
+    BOOST_TEST(!(one_input{9, 256, 8192}.plan(two_mib_l2).has(K::narrow_packed)));
+    BOOST_TEST((one_input{9, 256, 16384}.plan(two_mib_l2).has(K::narrow_packed)));
+}
+
+BOOST_AUTO_TEST_CASE(the_strides_of_the_kernel_tests_collide_and_those_of_the_laws_do_not) {
+    using ctgrad::detail::lines_per_set;
+    const std::size_t ways = ctgrad::detail::tuning_in_use.cache_ways_per_block;
+    BOOST_TEST(lines_per_set(65536, 9, 256) > ways);
+    BOOST_TEST(lines_per_set(300 * 8, 70, 256) <= ways);
+    // m = 10^6 doubles at d = 128 (the full batch compared with PyTorch): rows spread over the sets.
+    BOOST_TEST(lines_per_set(8'000'000, 128, 256) <= ways);
+    // m = 2^18 doubles at d = 128 (the benchmark's full batch): every row in one set.
+    BOOST_TEST(lines_per_set(std::size_t(8) << 18, 128, 256) == 128u);
+}
+
+BOOST_AUTO_TEST_CASE(the_cache_model_counts_lines_as_its_definition_does) {
+    // lines_per_set computes with shifts; here its definition, with gcd and divisions.
+    for (const std::size_t sets : {std::size_t(1024), std::size_t(2048)}) {
+        kernel_tuning tuning;
+        tuning.cache_sets = sets;
+        const auto by_definition = [&](std::size_t stride_bytes, std::size_t rows, std::size_t block_bytes) {
+            const std::size_t line = tuning.cache_line_bytes;
+            const std::size_t g = std::gcd(stride_bytes / line % sets, sets);
+            const std::size_t starts = sets / g;
+            const std::size_t block_lines = (block_bytes + line - 1) / line;
+            return (rows + starts - 1) / starts * ((block_lines + g - 1) / g);
+        };
+        std::size_t differing = 0;
+        for (std::size_t stride = 0; stride <= (std::size_t(1) << 18) + 64; stride += 8)
+            for (std::size_t rows : {1, 3, 9, 128, 1000})
+                for (std::size_t block_bytes : {64, 100, 256, 512, 4096})
+                    differing += ctgrad::detail::lines_per_set(stride, rows, block_bytes, tuning) !=
+                                 by_definition(stride, rows, block_bytes);
+        BOOST_TEST(differing == 0u, sets << " sets");
+    }
+}
