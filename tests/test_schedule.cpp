@@ -60,6 +60,26 @@ BOOST_AUTO_TEST_CASE(a_d2l_minibatch_runs_narrow_blocks_then_the_lane_groups_the
     BOOST_TEST(to_string(s) == "narrow, lane_group, single");
 }
 
+BOOST_AUTO_TEST_CASE(a_small_batch_is_planned_without_its_rows_and_walked_without_the_switch) {
+    // schedule_of and run_schedule take this shortcut; it must be the schedule plan_schedule
+    // returns, and only then.
+    using ctgrad::detail::is_small_batch;
+    using ctgrad::detail::small_batch_schedule;
+    const kernel_tuning& tuning = ctgrad::detail::tuning_in_use;
+    const std::size_t few = tuning.prefetch_min_features - 1, many_examples = tuning.align_min_examples;
+    BOOST_TEST(is_small_batch(few, many_examples - 1));
+    BOOST_TEST(!is_small_batch(few + 1, many_examples - 1));
+    BOOST_TEST(!is_small_batch(few, many_examples));
+    const kernel_schedule small = one_input{few, 1000, 1000, true, 8, 1000}.plan();
+    BOOST_TEST((small == small_batch_schedule(8, 1000)));
+    BOOST_TEST(small.only_narrow_blocks());
+    BOOST_TEST(small.begin_example() == 8u);
+    const one_input unaligned_large{few, many_examples, many_examples, true, 0, 0, 3};
+    const one_input colliding_rows{64, 1000, 4096};
+    BOOST_TEST(!one_input(unaligned_large).plan().only_narrow_blocks());
+    BOOST_TEST(!one_input(colliding_rows).plan().only_narrow_blocks());
+}
+
 BOOST_AUTO_TEST_CASE(a_large_batch_takes_the_examples_before_its_first_aligned_lane_group_one_at_a_time) {
     const std::size_t m = ctgrad::detail::tuning_in_use.align_min_examples;
     one_input large{2, m, m};

@@ -155,7 +155,7 @@ public:
 private:
     /// Sums chunk c: each vector partial added into outs, the loss and the scalar partials
     /// written to totals (gradient_sums::finish).
-    void sum_range(std::size_t c, const std::array<T*, params_count>& outs, T* totals) const {
+    CTGRAD_ALWAYS_INLINE void sum_range(std::size_t c, const std::array<T*, params_count>& outs, T* totals) const {
         // The lengths through a reference to the array, as the block loop reads them every block:
         // through `this` its registers were allocated worse (d2l minibatch 15% slower).
         const std::size_t(&lengths)[params_count] = m_lengths;

@@ -59,8 +59,13 @@ template <class Entries, class Packed = type_list<>, class Inputs>
 CTGRAD_ALWAYS_INLINE inline kernel_schedule schedule_of(const Inputs& in, std::size_t begin, std::size_t end) {
     using T = typename Inputs::value_type;
     using V = simd::batch<T>;
-    const auto rows = reduction_rows<Entries, Packed>(in);
     const std::size_t examples = in.m_batch.examples();
+    std::size_t widest = 0;
+    for_each_type(reduction_inputs_t<Entries>{}, [&](auto symbol, auto) {
+        widest = std::max(widest, in.m_batch[typename decltype(symbol)::type{}].m_features);
+    });
+    if (is_small_batch(widest, examples)) return small_batch_schedule(begin, end);
+    const auto rows = reduction_rows<Entries, Packed>(in);
     const std::size_t to_align = examples >= tuning_in_use.align_min_examples ? examples_to_align<V>(in) : 0;
     return plan_schedule({simd::lanes_v<V>, sizeof(T), begin, end, examples, to_align, rows});
 }
@@ -87,8 +92,20 @@ std::size_t run_stage(const block_stage& stage, const Inputs& in, std::size_t fr
 
 /// Walks the schedule's stages over the batch: on_block(evaluator, sums) for every block.
 template <class Entries, class Packed = type_list<>, class Inputs, class Sums, class OnBlock>
-void run_schedule(const kernel_schedule& schedule, const Inputs& in, Sums& sums, OnBlock&& on_block) {
+CTGRAD_ALWAYS_INLINE inline void run_schedule(const kernel_schedule& schedule, const Inputs& in, Sums& sums,
+                                              OnBlock&& on_block) {
     std::size_t done = schedule.begin_example();
+    if (schedule.only_narrow_blocks()) {
+        // Called directly, these stages fold with schedule_of's early return for a small batch:
+        // no planning is left in a d2l step (through the switch it cost 10% of a value call).
+        using T = typename Inputs::value_type;
+        using V = simd::batch<T>;
+        const std::size_t end = schedule.end_example();
+        done = for_each_block<V, kernel_tuning::narrow_groups, false, Entries>(in, done, end, sums, on_block);
+        done = for_each_block<V, 1, false, Entries>(in, done, end, sums, on_block);
+        for_each_block<T, 1, false, Entries>(in, done, end, sums, on_block);
+        return;
+    }
     for (const block_stage& stage : schedule) done = run_stage<Entries, Packed>(stage, in, done, sums, on_block);
 }
 

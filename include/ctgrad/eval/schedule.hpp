@@ -70,8 +70,16 @@ public:
     [[nodiscard]] constexpr const block_stage* begin() const noexcept { return m_stages.data(); }
     [[nodiscard]] constexpr const block_stage* end() const noexcept { return m_stages.data() + m_count; }
     [[nodiscard]] constexpr const block_stage& operator[](std::size_t i) const noexcept { return m_stages[i]; }
+    /// Narrow blocks, lane groups and the tail, nothing else (small_batch_schedule's stages).
+    [[nodiscard]] constexpr bool only_narrow_blocks() const noexcept {
+        return m_count == 3 && m_stages[0].kind == block_kind::narrow;
+    }
     [[nodiscard]] constexpr bool has(block_kind kind) const noexcept {
         return std::any_of(begin(), end(), [kind](const block_stage& s) { return s.kind == kind; });
+    }
+
+    friend constexpr bool operator==(const kernel_schedule& a, const kernel_schedule& b) {
+        return a.m_begin == b.m_begin && a.m_end == b.m_end && std::equal(a.begin(), a.end(), b.begin(), b.end());
     }
 
 private:
@@ -172,6 +180,22 @@ CTGRAD_ALWAYS_INLINE inline void plan_middle_blocks(kernel_schedule& schedule, c
         examples >= tuning.wide_cached_min_blocks * wide_block)
         schedule.add(block_kind::wide);
     schedule.add(block_kind::narrow);
+}
+
+/// Whether a batch is too small for an aligning prefix and has too few features for the cache
+/// model: then plan_schedule returns small_batch_schedule, which schedule_of plans without the rows.
+CTGRAD_ALWAYS_INLINE inline bool is_small_batch(std::size_t widest_features, std::size_t batch_examples,
+                                                const kernel_tuning& tuning = tuning_in_use) {
+    return widest_features < tuning.prefetch_min_features && batch_examples < tuning.align_min_examples;
+}
+
+/// Narrow blocks, lane groups, the scalar tail: the d2l minibatch's schedule.
+CTGRAD_ALWAYS_INLINE inline kernel_schedule small_batch_schedule(std::size_t begin, std::size_t end) {
+    kernel_schedule schedule(begin, end);
+    schedule.add(block_kind::narrow);
+    schedule.add(block_kind::lane_group);
+    schedule.add(block_kind::single);
+    return schedule;
 }
 
 /// The stages for the examples [shape.begin, shape.end).
