@@ -1,6 +1,7 @@
 // The fused kernel's stages (eval/schedule.hpp) on real calls, each asserted to run the stages
 // it is about and compared with a reference. Packed: when the rows of a block collide in the
-// caches (a feature-major stride that is a multiple of 64 KiB, as with m a power of two), the
+// caches (a feature-major stride that is a multiple of the span of the L2's sets, as with m a
+// power of two; the kernel's tuning reads this machine's L2), the
 // first reduction that reads an input vector copies the block's rows, and the gradient reads
 // the copy. The copy changes no arithmetic, so the packed results must equal, bit for bit,
 // those of the same data laid out contiguously, which the law tests compare with the scalar
@@ -38,9 +39,12 @@ namespace {
 
 using namespace fused_test;
 
-/// A stride of 64 KiB of T: every row of a block starts in the same cache sets.
+/// One span of the L2's sets (64 KiB for 1 MiB and 16 ways) in numbers of T: every row of a
+/// block starts in the same cache sets.
 template <class T>
-constexpr std::size_t colliding_stride = 65536 / sizeof(T);
+std::size_t colliding_stride() {
+    return ctgrad::detail::tuning_in_use.cache_sets * ctgrad::detail::tuning_in_use.cache_line_bytes / sizeof(T);
+}
 
 /// Feature-major data twice: contiguous (stride m) and a colliding stride apart.
 template <class T>
@@ -49,17 +53,17 @@ struct layouts {
     std::vector<T> contiguous, strided;
 
     layouts(std::size_t features, std::size_t examples, std::mt19937_64& rng)
-        : d(features), m(examples), contiguous(features * examples), strided(features * colliding_stride<T>) {
+        : d(features), m(examples), contiguous(features * examples), strided(features * colliding_stride<T>()) {
         std::normal_distribution<double> normal(0.0, 1.0);
         for (std::size_t j = 0; j < d; ++j)
             for (std::size_t i = 0; i < m; ++i) {
                 const T value = static_cast<T>(normal(rng));
                 contiguous[j * m + i] = value;
-                strided[j * colliding_stride<T> + i] = value;
+                strided[j * colliding_stride<T>() + i] = value;
             }
     }
     [[nodiscard]] ctgrad::feature_major_view<T> dense() const { return {contiguous.data(), d, m, m}; }
-    [[nodiscard]] ctgrad::feature_major_view<T> spread() const { return {strided.data(), d, m, colliding_stride<T>}; }
+    [[nodiscard]] ctgrad::feature_major_view<T> spread() const { return {strided.data(), d, m, colliding_stride<T>()}; }
 };
 
 using ctgrad::detail::block_kind;
@@ -219,11 +223,11 @@ void check_wide_blocks() {
     for (std::size_t d : {tuning.wide_min_features, std::size_t(40), std::size_t(100)}) {
         // Wide blocks that prefetch: more than prefetch_min_bytes of X.
         const std::size_t m = wide_then_narrow_examples<T>(tuning.prefetch_min_bytes, d);
-        // Dense (stride m), and a stride of a multiple of 64 KiB, where the rows collide (and
+        // Dense (stride m), and a stride of a multiple of the sets' span, where the rows collide (and
         // blocks that prefetch do not copy them). Both start on a 64-byte boundary, so that the
         // kernel takes the same examples one at a time before its blocks (none) and the two
         // results must agree bit for bit.
-        const std::size_t colliding = (m + colliding_stride<T> - 1) / colliding_stride<T> * colliding_stride<T>;
+        const std::size_t colliding = (m + colliding_stride<T>() - 1) / colliding_stride<T>() * colliding_stride<T>();
         std::vector<T> dense_room(d * m + 64), spread_room(d * colliding + 64);
         T* const dense = aligned_up(dense_room.data());
         T* const spread = aligned_up(spread_room.data());

@@ -1,14 +1,16 @@
 // The fused kernel's block schedule as data (eval/schedule.hpp): which stages plan_schedule
 // returns for each kind of batch, how the tuning moves the decisions, and the cache model it
 // decides collisions with. Shapes are written by hand (AVX-512 lanes, double), so these
-// checks do not depend on the build's SIMD width; test_fused_packing checks that real calls
-// run the schedules asserted here, and the law tests that every stage computes the same sums.
+// checks do not depend on the build's SIMD width, and they plan with the default tuning, so
+// neither on this machine's caches; test_fused_packing checks that real calls run the
+// schedules asserted here, and the law tests that every stage computes the same sums.
 #define BOOST_TEST_MODULE ctgrad_schedule
 #define BOOST_TEST_DYN_LINK
 #include <boost/test/unit_test.hpp>
 
 #include <ctgrad/eval/schedule.hpp>
 
+#include <bit>
 #include <numeric>
 #include <span>
 #include <string>
@@ -26,6 +28,8 @@ namespace {
 
 constexpr std::size_t lanes = 8; // doubles in an AVX-512 lane group
 constexpr std::size_t MiB = std::size_t(1) << 20;
+/// The defaults: a 1 MiB, 16-way L2 of 64-byte lines, whatever this machine's.
+const kernel_tuning defaults{};
 
 /// One feature-major input of d features over m examples, rows `stride` numbers apart,
 /// read again by the gradient unless said otherwise.
@@ -35,7 +39,7 @@ struct one_input {
     std::size_t begin = 0, end = 0, to_align = 0;
     input_rows rows{};
 
-    kernel_schedule plan(const kernel_tuning& tuning = ctgrad::detail::tuning_in_use) {
+    kernel_schedule plan(const kernel_tuning& tuning = defaults) {
         rows = {stride * sizeof(double), d, read_again};
         const batch_shape shape{lanes, sizeof(double), begin, end == 0 ? m : end, m, to_align, std::span(&rows, 1)};
         return plan_schedule(shape, tuning);
@@ -65,7 +69,7 @@ BOOST_AUTO_TEST_CASE(a_small_batch_is_planned_without_its_rows_and_walked_withou
     // returns, and only then.
     using ctgrad::detail::is_small_batch;
     using ctgrad::detail::small_batch_schedule;
-    const kernel_tuning& tuning = ctgrad::detail::tuning_in_use;
+    const kernel_tuning& tuning = defaults;
     const std::size_t few = tuning.prefetch_min_features - 1, many_examples = tuning.align_min_examples;
     BOOST_TEST(is_small_batch(few, many_examples - 1));
     BOOST_TEST(!is_small_batch(few + 1, many_examples - 1));
@@ -81,7 +85,7 @@ BOOST_AUTO_TEST_CASE(a_small_batch_is_planned_without_its_rows_and_walked_withou
 }
 
 BOOST_AUTO_TEST_CASE(a_large_batch_takes_the_examples_before_its_first_aligned_lane_group_one_at_a_time) {
-    const std::size_t m = ctgrad::detail::tuning_in_use.align_min_examples;
+    const std::size_t m = defaults.align_min_examples;
     one_input large{2, m, m};
     large.to_align = 3;
     const kernel_schedule s = large.plan();
@@ -101,7 +105,7 @@ BOOST_AUTO_TEST_CASE(a_large_batch_takes_the_examples_before_its_first_aligned_l
 }
 
 BOOST_AUTO_TEST_CASE(few_features_never_prefetch_or_copy_however_large_or_colliding) {
-    const std::size_t d = ctgrad::detail::tuning_in_use.prefetch_min_features - 1;
+    const std::size_t d = defaults.prefetch_min_features - 1;
     BOOST_TEST((kinds(one_input{d, 10'000'000, 10'000'000}.plan()) == kind_list{K::narrow, K::lane_group, K::single}));
     BOOST_TEST((kinds(one_input{d, 256, 8192}.plan()) == kind_list{K::narrow, K::lane_group, K::single}));
 }
@@ -132,7 +136,7 @@ BOOST_AUTO_TEST_CASE(batches_from_memory_prefetch_in_wide_blocks_when_a_block_an
     larger_l2.l2_bytes = 2 * MiB;
     BOOST_TEST((one_input{2048, m, m}.plan(larger_l2).has(K::wide_prefetching)));
     // Too few examples for wide blocks to be more than a remainder.
-    const std::size_t few = ctgrad::detail::tuning_in_use.wide_prefetching_min_blocks * kernel_tuning::wide_groups * lanes;
+    const std::size_t few = defaults.wide_prefetching_min_blocks * kernel_tuning::wide_groups * lanes;
     one_input short_range{128, 1'000'000, 1'000'000};
     short_range.begin = 1000;
     short_range.end = 1000 + few - 1;
@@ -140,13 +144,13 @@ BOOST_AUTO_TEST_CASE(batches_from_memory_prefetch_in_wide_blocks_when_a_block_an
     short_range.end = 1000 + few;
     BOOST_TEST(short_range.plan().has(K::wide_prefetching));
     // Fewer features than wide_min_features: narrow blocks that prefetch.
-    const std::size_t narrow_d = ctgrad::detail::tuning_in_use.wide_min_features - 1;
+    const std::size_t narrow_d = defaults.wide_min_features - 1;
     BOOST_TEST((kinds(one_input{narrow_d, 1'000'000, 1'000'000}.plan()) ==
                 kind_list{K::narrow_prefetching, K::lane_group, K::single}));
 }
 
 BOOST_AUTO_TEST_CASE(batches_from_l3_run_wide_blocks_that_do_not_prefetch) {
-    const kernel_tuning& tuning = ctgrad::detail::tuning_in_use;
+    const kernel_tuning& tuning = defaults;
     // 40 features of doubles: 4 MiB is past the 2 MiB bound and within the 16 MiB of prefetching.
     const std::size_t m = 4 * MiB / (40 * sizeof(double)) + 3; // not a power of two: no collision
     BOOST_TEST((kinds(one_input{40, m, m}.plan()) == kind_list{K::wide, K::narrow, K::lane_group, K::single}));
@@ -178,14 +182,39 @@ BOOST_AUTO_TEST_CASE(the_cache_geometry_decides_what_collides) {
 }
 
 BOOST_AUTO_TEST_CASE(the_strides_of_the_kernel_tests_collide_and_those_of_the_laws_do_not) {
+    // On this machine's caches, as the kernel runs: test_fused_packing's stride (one span of the
+    // cache's sets) puts every row in one set, the laws' (m <= 300) spread them.
     using ctgrad::detail::lines_per_set;
-    const std::size_t ways = ctgrad::detail::tuning_in_use.cache_ways_per_block;
-    BOOST_TEST(lines_per_set(65536, 9, 256) > ways);
-    BOOST_TEST(lines_per_set(300 * 8, 70, 256) <= ways);
-    // m = 10^6 doubles at d = 128 (the full batch compared with PyTorch): rows spread over the sets.
-    BOOST_TEST(lines_per_set(8'000'000, 128, 256) <= ways);
-    // m = 2^18 doubles at d = 128 (the benchmark's full batch): every row in one set.
-    BOOST_TEST(lines_per_set(std::size_t(8) << 18, 128, 256) == 128u);
+    const kernel_tuning& machine = ctgrad::detail::tuning_in_use;
+    const std::size_t ways = machine.cache_ways_per_block;
+    BOOST_TEST(lines_per_set(machine.cache_sets * machine.cache_line_bytes, 9, 256, machine) > ways);
+    BOOST_TEST(lines_per_set(300 * 8, 70, 256, machine) <= ways);
+    // With the defaults: m = 10^6 doubles at d = 128 (the full batch compared with PyTorch)
+    // spreads over the sets; m = 2^18 (the benchmark's full batch) puts every row in one.
+    BOOST_TEST(lines_per_set(8'000'000, 128, 256, defaults) <= defaults.cache_ways_per_block);
+    BOOST_TEST(lines_per_set(std::size_t(8) << 18, 128, 256, defaults) == 128u);
+}
+
+BOOST_AUTO_TEST_CASE(the_machine_s_l2_is_read_from_the_system_where_it_tells) {
+    const kernel_tuning machine = kernel_tuning::for_this_machine();
+#if defined(_SC_LEVEL2_CACHE_SIZE)
+    const long size = sysconf(_SC_LEVEL2_CACHE_SIZE), ways = sysconf(_SC_LEVEL2_CACHE_ASSOC),
+               line = sysconf(_SC_LEVEL2_CACHE_LINESIZE);
+    if (size > 0 && ways > 0 && line > 0) {
+        BOOST_TEST(machine.l2_bytes == std::size_t(size));
+        BOOST_TEST(machine.cache_line_bytes == std::size_t(line));
+        BOOST_TEST(machine.cache_sets * std::size_t(ways * line) <= std::size_t(size));
+        BOOST_TEST(machine.cache_sets * std::size_t(ways * line) * 2 > std::size_t(size));
+        BOOST_TEST(machine.cache_ways_per_block == std::size_t(ways) / 2);
+    }
+#endif
+    BOOST_TEST(std::has_single_bit(machine.cache_sets));
+    // Every threshold is the default's.
+    BOOST_TEST(machine.align_min_examples == defaults.align_min_examples);
+    BOOST_TEST(machine.prefetch_min_bytes == defaults.prefetch_min_bytes);
+    BOOST_TEST(machine.chunk_bytes == defaults.chunk_bytes);
+    BOOST_TEST_MESSAGE("L2: " << machine.l2_bytes << " bytes, " << machine.cache_sets << " sets of "
+                              << machine.cache_line_bytes << "-byte lines");
 }
 
 BOOST_AUTO_TEST_CASE(the_cache_model_counts_lines_as_its_definition_does) {

@@ -1,12 +1,19 @@
 // ctgrad/eval/kernel_tuning.hpp: every threshold of the fused kernel's block schedule and the
 // cache geometry it assumes, in one struct (the schedule itself: eval/schedule.hpp).
 //
-// The defaults were measured on an AMD EPYC with AVX-512, 48 KiB L1d and 1 MiB of 16-way L2
-// per core (docs/performance.md, Why the kernel's constants, gives each measurement).
+// The thresholds were measured on an AMD EPYC with AVX-512, 48 KiB L1d and 1 MiB of 16-way L2
+// per core (docs/performance.md, Why the kernel's constants, gives each measurement); the kernel
+// runs with this machine's L2 geometry where the system tells it (for_this_machine).
 #ifndef CTGRAD_EVAL_KERNEL_TUNING_HPP
 #define CTGRAD_EVAL_KERNEL_TUNING_HPP
 
+#include <algorithm>
+#include <bit>
 #include <cstddef>
+
+#if __has_include(<unistd.h>)
+#include <unistd.h>
+#endif
 
 namespace ctgrad {
 
@@ -31,7 +38,7 @@ struct kernel_tuning {
     std::size_t cache_line_bytes = 64;
     /// Sets of that cache (a power of two): 1 MiB, 16-way, 64-byte lines.
     std::size_t cache_sets = 1024;
-    /// How many of a set's ways one block's rows may take before they count as colliding.
+    /// How many of a set's ways one block's rows may take before they count as colliding (half).
     std::size_t cache_ways_per_block = 8;
     /// The cache that a wide prefetching block and the block ahead of it must fit in together.
     std::size_t l2_bytes = std::size_t(1) << 20;
@@ -63,11 +70,33 @@ struct kernel_tuning {
     std::size_t chunk_bytes = std::size_t(4) << 20;
     /// The fewest wide blocks' worth of examples in a chunk.
     std::size_t chunk_min_wide_blocks = 16;
+
+    /// The defaults, with the line size, sets, ways and size of this machine's L2 where the
+    /// system tells them (glibc's sysconf; elsewhere, or when it answers 0, the defaults').
+    static kernel_tuning for_this_machine() noexcept;
 };
 
+inline kernel_tuning kernel_tuning::for_this_machine() noexcept {
+    kernel_tuning tuning;
+#if defined(_SC_LEVEL2_CACHE_SIZE) && defined(_SC_LEVEL2_CACHE_ASSOC) && defined(_SC_LEVEL2_CACHE_LINESIZE)
+    const long size = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    const long ways = sysconf(_SC_LEVEL2_CACHE_ASSOC);
+    const long line = sysconf(_SC_LEVEL2_CACHE_LINESIZE);
+    if (size <= 0 || ways <= 0 || line <= 0 || !std::has_single_bit(static_cast<unsigned long>(line))) return tuning;
+    const std::size_t sets = static_cast<std::size_t>(size) / (static_cast<std::size_t>(ways) * static_cast<std::size_t>(line));
+    if (sets == 0) return tuning;
+    tuning.cache_line_bytes = static_cast<std::size_t>(line);
+    tuning.cache_sets = std::bit_floor(sets); // the cache model's shifts need a power of two
+    tuning.cache_ways_per_block = std::max<std::size_t>(1, static_cast<std::size_t>(ways) / 2);
+    tuning.l2_bytes = static_cast<std::size_t>(size);
+#endif
+    return tuning;
+}
+
 namespace detail {
-/// The tuning the kernel runs with.
-inline constexpr kernel_tuning tuning_in_use{};
+/// The tuning the kernel runs with: read once per program, and in each translation unit that
+/// includes this header before the static variables defined after it are initialized.
+inline const kernel_tuning tuning_in_use = kernel_tuning::for_this_machine();
 } // namespace detail
 
 } // namespace ctgrad
