@@ -62,7 +62,9 @@
 #include <ctgrad/simd/simd.hpp>  // xsimd, with g++'s AVX-512 header warnings silenced
 
 #include "hand_simd_pass.hpp"
+#include "read_probe.hpp"
 #include "reread_probe.hpp"
+#include "splitmix.hpp"
 
 #include <benchmark/benchmark.h>
 
@@ -137,24 +139,6 @@ void hand_loop(const T* X, const T* Y, const T* wv, T bv, std::size_t d, std::si
     loss_out = total * scale;
 }
 
-// A read of every byte of X and Y: four independent SIMD accumulators, then the tail.
-template <class T>
-T probe_sum(const T* p, std::size_t n) {
-    using V = ctgrad::simd::batch<T>;
-    constexpr std::size_t L = V::size;
-    V a0(T(0)), a1(T(0)), a2(T(0)), a3(T(0));
-    std::size_t i = 0;
-    for (; i + 4 * L <= n; i += 4 * L) {
-        a0 += V::load_unaligned(p + i);
-        a1 += V::load_unaligned(p + i + L);
-        a2 += V::load_unaligned(p + i + 2 * L);
-        a3 += V::load_unaligned(p + i + 3 * L);
-    }
-    T total = xsimd::hadd((a0 + a1) + (a2 + a3));
-    for (; i < n; ++i) total += p[i];
-    return total;
-}
-
 // Whether ctgrad splits a batch of X (d x m) and Y into chunks, so that threads can take part:
 // its inputs, X and Y, hold more than chunked_min_bytes.
 template <class T>
@@ -172,7 +156,7 @@ T probe_sum_threads(const T* p, std::size_t n) {
     const std::size_t count = (n + chunk - 1) / chunk;
     static std::vector<T> parts;
     parts.assign(count, T(0));
-    ctgrad::detail::parallel_for(count, [&](std::size_t c) { parts[c] = probe_sum(p + c * chunk, std::min(chunk, n - c * chunk)); });
+    ctgrad::detail::parallel_for(count, [&](std::size_t c) { parts[c] = bench::probe_sum(p + c * chunk, std::min(chunk, n - c * chunk)); });
     T total = 0;
     for (T part : parts) total += part;
     return total;
@@ -225,19 +209,6 @@ std::unique_ptr<config<T>>& slot() {
     static std::unique_ptr<config<T>> s;
     return s;
 }
-
-// splitmix64: fast, reproducible numbers in [-1, 1) (normal variates would cost seconds on
-// 256 MiB and change nothing here).
-struct splitmix {
-    std::uint64_t s;
-    double next() {
-        std::uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        z ^= z >> 31;
-        return double(z >> 11) * 0x1.0p-52 - 1.0;
-    }
-};
 
 // The loss and gradient the xtensor user writes: two passes over X (residuals, then the
 // gradient), lazy axis reductions assigned into preallocated fixed-rank xtensors.
@@ -349,7 +320,7 @@ config<T>& setup(std::size_t d, std::size_t m) {
     c->m = m;
     c->X = xt::xtensor<T, 2>::from_shape({d, m});
     c->Y = xt::xtensor<T, 1>::from_shape({m});
-    splitmix rng{0x5eed0000ULL + d * 7919 + m};
+    bench::splitmix rng{0x5eed0000ULL + d * 7919 + m};
     for (auto& v : c->X) v = T(rng.next());
     for (auto& v : c->Y) v = T(rng.next());
     std::vector<T> w0(d);
@@ -415,7 +386,7 @@ config<T>& setup(std::size_t d, std::size_t m) {
     if (std::is_same_v<T, double> && full_batch<T>(d, m)) {
         // The reread probe reads every number, whatever its block: twice X's sum and Y's, up to
         // rounding (each term is in [-1, 1), so the bound scales with their count).
-        const double expected = 2 * probe_sum(c->X.data(), c->X.size()) + probe_sum(c->Y.data(), c->Y.size());
+        const double expected = 2 * bench::probe_sum(c->X.data(), c->X.size()) + bench::probe_sum(c->Y.data(), c->Y.size());
         for (std::size_t groups : reread_block_groups)
             if (const double got = reread(*c, groups); std::abs(got - expected) > 1e-9 * double((d + 1) * m))
                 fail("reread_probe with blocks of " + std::to_string(groups) + " lane groups sums " + std::to_string(got) +
@@ -427,7 +398,7 @@ config<T>& setup(std::size_t d, std::size_t m) {
     const double bytes = c->bytes();
     c->probe_s = best_seconds(
         [&] {
-            T t = probe_sum(c->X.data(), c->X.size()) + probe_sum(c->Y.data(), c->Y.size());
+            T t = bench::probe_sum(c->X.data(), c->X.size()) + bench::probe_sum(c->Y.data(), c->Y.size());
             benchmark::DoNotOptimize(t);
         },
         bytes);
@@ -474,7 +445,7 @@ config<T>& setup(std::size_t d, std::size_t m) {
     if (chunked_batch<T>(d, m)) {
         c->probe_threads_s = best_seconds(
             [&] {
-                T t = probe_sum_threads(c->X.data(), c->X.size()) + probe_sum(c->Y.data(), c->Y.size());
+                T t = probe_sum_threads(c->X.data(), c->X.size()) + bench::probe_sum(c->Y.data(), c->Y.size());
                 benchmark::DoNotOptimize(t);
             },
             bytes);
@@ -521,7 +492,7 @@ void run(benchmark::State& state) {
             T l = ctgrad::value(loss, c.params, batch);
             benchmark::DoNotOptimize(l);
         } else if constexpr (V == variant::probe_threads) {
-            T t = probe_sum_threads(c.X.data(), c.X.size()) + probe_sum(c.Y.data(), c.Y.size());
+            T t = probe_sum_threads(c.X.data(), c.X.size()) + bench::probe_sum(c.Y.data(), c.Y.size());
             benchmark::DoNotOptimize(t);
         } else if constexpr (V == variant::hand) {
             T l, gb;
@@ -541,7 +512,7 @@ void run(benchmark::State& state) {
             benchmark::DoNotOptimize(l);
             benchmark::ClobberMemory();
         } else {
-            T t = probe_sum(c.X.data(), c.X.size()) + probe_sum(c.Y.data(), c.Y.size());
+            T t = bench::probe_sum(c.X.data(), c.X.size()) + bench::probe_sum(c.Y.data(), c.Y.size());
             benchmark::DoNotOptimize(t);
         }
     }

@@ -17,6 +17,8 @@
 
 #include "hand_simd_pass.hpp"
 #include "layout_passes.hpp"
+#include "read_probe.hpp"
+#include "splitmix.hpp"
 
 #include <benchmark/benchmark.h>
 
@@ -37,18 +39,6 @@ using clock_type = std::chrono::steady_clock;
 template <class T>
 using aligned_vector = std::vector<T, xsimd::aligned_allocator<T>>;
 
-// splitmix64: reproducible numbers in [-1, 1), fast enough for 256 MiB.
-struct splitmix {
-    std::uint64_t s;
-    double next() {
-        std::uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        z ^= z >> 31;
-        return double(z >> 11) * 0x1.0p-52 - 1.0;
-    }
-};
-
 enum class layout { feature_major, tiled, example_major, probe };
 
 template <class T>
@@ -63,28 +53,11 @@ struct dataset {
     [[nodiscard]] double bytes() const { return double(d + 1) * double(m) * double(sizeof(T)); }
 };
 
-template <class T>
-T probe_sum(const T* p, std::size_t n) {
-    using V = ctgrad::simd::batch<T>;
-    constexpr std::size_t L = V::size;
-    V a0(T(0)), a1(T(0)), a2(T(0)), a3(T(0));
-    std::size_t i = 0;
-    for (; i + 4 * L <= n; i += 4 * L) {
-        a0 += V::load_aligned(p + i);
-        a1 += V::load_aligned(p + i + L);
-        a2 += V::load_aligned(p + i + 2 * L);
-        a3 += V::load_aligned(p + i + 3 * L);
-    }
-    T total = xsimd::hadd((a0 + a1) + (a2 + a3));
-    for (; i < n; ++i) total += p[i];
-    return total;
-}
-
 // One pass in layout L; returns the loss (the gradient, if any, into ds.gw).
 template <layout L, bool Gradient, class T>
 T pass(dataset<T>& ds) {
     if constexpr (L == layout::probe) {
-        return probe_sum(ds.tiled.data(), ds.tiled.size()) + probe_sum(ds.Y.data(), ds.m);
+        return bench::probe_sum(ds.tiled.data(), ds.tiled.size()) + bench::probe_sum(ds.Y.data(), ds.m);
     } else if constexpr (L == layout::feature_major) {
         T gb = 0;
         return bench::hand_simd_pass<Gradient>(ds.feature_major.data(), ds.Y.data(), ds.w.data(), ds.b, ds.d, ds.m,
@@ -146,7 +119,7 @@ dataset<T>& data_for(std::size_t d, std::size_t m) {
     ds->Y.resize(m);
     ds->w.resize(d);
     ds->gw.resize(d);
-    splitmix rng{42};
+    bench::splitmix rng{42};
     for (std::size_t j = 0; j < d; ++j) ds->w[j] = T(rng.next());
     for (std::size_t i = 0; i < m; ++i) {
         T* row = ds->example_major.data() + i * d;

@@ -44,6 +44,8 @@
 #include <ctgrad/ctgrad.hpp>
 #include <ctgrad/simd/simd.hpp> // xsimd, with g++'s AVX-512 header warnings silenced
 
+#include "splitmix.hpp"
+
 #include <benchmark/benchmark.h>
 
 #include <xtensor/xtensor.hpp>
@@ -94,18 +96,6 @@ using clock_type = std::chrono::steady_clock;
     std::fflush(stderr);
     std::abort();
 }
-
-// splitmix64: reproducible numbers in [-1, 1), the suite's Eigen::Random range.
-struct splitmix {
-    std::uint64_t s;
-    double next() {
-        std::uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        z ^= z >> 31;
-        return double(z >> 11) * 0x1.0p-52 - 1.0;
-    }
-};
 
 // ---------------------------------------------------------------------------------------
 // The problem and the hand-written versions.
@@ -537,7 +527,7 @@ config& setup(std::size_t n) {
     problem& p = c->p;
     p.n = n;
     p.m = examples;
-    splitmix rng{0x5eed0000ULL + n};
+    bench::splitmix rng{0x5eed0000ULL + n};
     p.X = xt::xtensor<double, 2>::from_shape({n, p.m});
     p.Y = xt::xtensor<double, 1>::from_shape({p.m});
     for (auto& v : p.X) v = rng.next();
