@@ -6,7 +6,7 @@
 //   tiled          lane groups of examples, a tile the d features of `lanes` examples
 //   example_major  (m, d) rows, as NumPy, PyTorch and CSV readers hand them over
 // (bench/layout_passes.hpp), each as value alone and as value and gradient, for d in
-// {16, 128, 1024} in double and float: a full batch (X of 256 MiB, read from memory; m a
+// {16, 128, 256, 512, 1024} in double and float: a full batch (X of 256 MiB, read from memory; m a
 // multiple of 64, not a power of two) and an in-cache one (X of 512 KiB).
 //
 // Counters: probe_frac, the probe's best time per pass over this benchmark's mean (as in
@@ -165,7 +165,7 @@ std::size_t examples_for(std::size_t d, std::size_t bytes) {
 
 template <class T>
 void register_type(const char* type) {
-    for (std::size_t d : {16, 128, 1024})
+    for (std::size_t d : {16, 128, 256, 512, 1024})
         for (std::size_t bytes : {std::size_t(256) << 20, std::size_t(512) << 10}) {
             const auto m = static_cast<std::int64_t>(examples_for<T>(d, bytes));
             const auto args = {static_cast<std::int64_t>(d), m};
