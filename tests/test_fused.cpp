@@ -188,6 +188,15 @@ BOOST_AUTO_TEST_CASE(a_strided_view_reads_the_first_m_examples_of_a_wider_buffer
     BOOST_TEST(ctgrad::value(loss, params, ctgrad::make_batch(x = xs, y = ys)) == (9.0 + 25.0) / 4);
 }
 
+BOOST_AUTO_TEST_CASE(a_vector_with_any_allocator_binds_as_a_column) {
+    // Users keep targets in aligned vectors too; x is one feature here, so the loss reads both.
+    const std::vector<double, xsimd::aligned_allocator<double>> xs{1.0, 2.0, 3.0}, ys{1.0, 1.0, 2.0};
+    const auto params = ctgrad::make_parameters(w = xt::xtensor<double, 1>{2.0}, b = 0.5);
+    // residuals: 2 + 0.5 - 1 = 1.5, 4.5 - 1 = 3.5, 6.5 - 2 = 4.5
+    BOOST_TEST(ctgrad::value(loss, params, ctgrad::make_batch(x = xs, y = ys)) ==
+                   (1.5 * 1.5 + 3.5 * 3.5 + 4.5 * 4.5) / 6, boost::test_tools::tolerance(1e-15));
+}
+
 BOOST_AUTO_TEST_CASE(errors_name_what_is_wrong) {
     const d2l_data data;
     const auto params = ctgrad::make_parameters(w = xt::xtensor<double, 1>{1.0, -1.0, 0.0}, b = 0.5);

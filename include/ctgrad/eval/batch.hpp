@@ -40,8 +40,8 @@ template <class T>
 feature_major_view<T> as_feature_major(const xt::xtensor<T, 1>& column) {
     return {column.data(), 1, column.size(), column.size()};
 }
-template <class T>
-feature_major_view<T> as_feature_major(const std::vector<T>& column) {
+template <class T, class Allocator>
+feature_major_view<T> as_feature_major(const std::vector<T, Allocator>& column) {
     return {column.data(), 1, column.size(), column.size()};
 }
 
@@ -97,7 +97,8 @@ private:
 };
 
 /// A minibatch binding each input: make_batch(x = X, y = Y) with X an xt::xtensor<T, 2> of
-/// shape (d, m) (feature-major) or a feature_major_view<T>, and Y an xt::xtensor<T, 1> of m.
+/// shape (d, m) (feature-major) or a feature_major_view<T>, and Y an xt::xtensor<T, 1> or a
+/// std::vector<T> (any allocator) of m.
 /// Throws std::invalid_argument when the inputs disagree on m.
 template <symbol_binding... Bindings>
 auto make_batch(const Bindings&... bindings) {
