@@ -13,6 +13,7 @@ packages=(
   meson ninja-build g++ clang libclang-rt-14-dev python3 pkg-config cmake make
   libxtensor-dev xtl-dev libxsimd-dev
   libboost-dev libboost-test-dev libbenchmark-dev
+  libopenmpi-dev openmpi-bin
   librsvg2-bin
 )
 

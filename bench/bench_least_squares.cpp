@@ -57,6 +57,7 @@
 
 #include "nist_ceres_models.hpp"
 #include "nist_models.hpp" // examples/: ctgrad's residuals of the NIST models
+#include "timing.hpp"
 
 #include <ctgrad/ctgrad.hpp>
 #include <ctgrad/data/nist.hpp>
@@ -97,17 +98,9 @@
 
 namespace {
 
-using clock_type = std::chrono::steady_clock;
-
-double seconds_since(clock_type::time_point t0) {
-    return std::chrono::duration<double>(clock_type::now() - t0).count();
-}
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    const std::size_t n = v.size();
-    return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
+using bench::clock_type;
+using bench::median;
+using bench::seconds_since;
 
 // ---------------------------------------------------------------------------------------------
 // Ceres' settings

@@ -6,6 +6,7 @@
 //   linear_regression_scratch [--epochs N] [--lr X] [--batch-size N] [--seed N]
 //                             [--plot FILE.svg] [--csv FILE]
 #include "flags.hpp"
+#include "print_vector.hpp"
 
 #include <ctgrad/ctgrad.hpp>
 #include <ctgrad/io/loss_plot.hpp>
@@ -14,20 +15,6 @@
 #include <exception>
 #include <iostream>
 #include <string>
-
-namespace {
-
-std::string format(const xt::xtensor<double, 1>& v) {
-    std::string out = "[";
-    for (std::size_t i = 0; i < v.size(); ++i) {
-        char buffer[32];
-        std::snprintf(buffer, sizeof buffer, "%s%.4f", i ? ", " : "", v(i));
-        out += buffer;
-    }
-    return out + "]";
-}
-
-} // namespace
 
 int main(int argc, char** argv) {
     std::uint64_t epochs = 3, batch_size = 32, seed = 0;
@@ -61,8 +48,8 @@ int main(int argc, char** argv) {
         const auto& params = model.parameters();
         const xt::xtensor<double, 1> w_error = data.true_w() - params[model.w];
         const xt::xtensor<double, 1> b_error{data.true_b() - params[model.b]};
-        std::cout << "error in estimating w: " << format(w_error) << '\n'
-                  << "error in estimating b: " << format(b_error) << '\n';
+        std::cout << "error in estimating w: " << examples::format(w_error) << '\n'
+                  << "error in estimating b: " << examples::format(b_error) << '\n';
 
         if (!plot_path.empty()) {
             ctgrad::write_loss_plot(plot_path, history);

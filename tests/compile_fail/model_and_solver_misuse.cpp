@@ -2,6 +2,7 @@
 // its own message; the twin (CTGRAD_TWIN) writes every call right and compiles.
 // expect: ctgrad::data::dataset<T>: T is float or double
 // expect: ctgrad::data::synthetic_regression_data: w holds float or double
+// expect: ctgrad::data::synthetic_regression_shard: w holds float or double
 // expect: ctgrad::nn::make_model: the forward expression must read exactly one input (the features)
 // expect: ctgrad::nn::make_model: the target must be an input symbol
 // expect: ctgrad::nn::model::get_w_b: the model must have exactly two parameters
@@ -44,6 +45,15 @@ std::size_t synthetic_integers() {
     const std::vector<int> true_w{2, -3};
 #endif
     return ctgrad::data::synthetic_regression_data(true_w, 4.2).num_train();
+}
+
+std::size_t synthetic_shard_of_integers() {
+#ifdef CTGRAD_TWIN
+    const std::vector<double> true_w{2.0, -3.4};
+#else
+    const std::vector<int> true_w{2, -3};
+#endif
+    return ctgrad::data::synthetic_regression_shard(true_w, 4.2, {0, 10}).num_train();
 }
 
 double model_of_two_inputs() {

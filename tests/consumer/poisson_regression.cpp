@@ -3,6 +3,9 @@
 // consumer tests through a Meson subproject, pkg-config + make, and CMake's find_package.
 // Exit status 0 when the learnt parameters are within 0.05 of the true ones.
 #include <ctgrad/ctgrad.hpp>
+#ifdef CTGRAD_CONSUMER_MPI
+#include <ctgrad/distributed/mpi.hpp>
+#endif
 
 #include <cmath>
 #include <cstdio>
@@ -34,7 +37,10 @@ static_assert(ctgrad::model<poisson_regression>);
 
 } // namespace
 
-int main() {
+namespace {
+
+template <class Group>
+int fit_and_check(const Group& group) {
     const double true_w[] = {0.5, -0.3, 0.2}, true_b = 1.0;
     const std::size_t n = 20000;
     std::mt19937_64 bits(7);
@@ -49,7 +55,7 @@ int main() {
     ctgrad::data::dataset<double> data(std::move(features), std::move(counts), {.num_train = 16000, .batch_size = 256, .seed = 1});
 
     poisson_regression model;
-    const auto history = ctgrad::trainer({.max_epochs = 20}).fit(model, data);
+    const auto history = ctgrad::trainer({.max_epochs = 20}).fit(group, model, data);
     std::printf("d loss / d weights = %s\n", ctgrad::to_string(ctgrad::d(poisson_regression::loss(), poisson_regression::w)).c_str());
 
     const auto& p = model.parameters();
@@ -58,4 +64,17 @@ int main() {
     std::printf("weights = [%.3f, %.3f, %.3f], bias = %.3f, val loss %.4f, largest error %.3f\n", p[poisson_regression::w](0),
                 p[poisson_regression::w](1), p[poisson_regression::w](2), p[poisson_regression::b], history.val_loss.back(), worst);
     return worst < 0.05 ? 0 : 1;
+}
+
+} // namespace
+
+// Built with CTGRAD_CONSUMER_MPI against ctgrad's MPI component, the same fit over MPI.
+int main(int argc, char** argv) {
+#ifdef CTGRAD_CONSUMER_MPI
+    return ctgrad::mpi::run(argc, argv, [](const ctgrad::mpi::communicator& world) { return fit_and_check(world); });
+#else
+    (void)argc;
+    (void)argv;
+    return fit_and_check(ctgrad::single_process{});
+#endif
 }

@@ -9,7 +9,9 @@ KIND is one of
   make   a Makefile using `pkg-config ctgrad` against a copy installed into WORK_DIR/prefix
   cmake  a CMake project using find_package(ctgrad) against the same kind of copy
 Each project builds tests/consumer/poisson_regression.cpp (a model of its own, trained with
-ctgrad's trainer) and runs it; the program checks its result.
+ctgrad's trainer) and runs it; the program checks its result. When MPI is installed each also
+builds it against ctgrad's MPI component (Meson's ctgrad-mpi, pkg-config's ctgrad-mpi, CMake's
+COMPONENTS mpi) and runs that as a single MPI process.
 """
 import os
 import shutil
@@ -67,7 +69,10 @@ def main(kind, source_root, work, cxx, meson="meson"):
         sys.exit(f"run_consumer: unknown kind {kind!r}")
 
     run([program])
-    print(f"run_consumer: {kind} consumer ok")
+    # Built when MPI is installed; run as a single process, without mpirun (MPI's singleton).
+    if os.path.exists(program + "_mpi"):
+        run([program + "_mpi"])
+    print(f"run_consumer: {kind} consumer ok" + (" (and its MPI build)" if os.path.exists(program + "_mpi") else ""))
 
 
 if __name__ == "__main__":

@@ -76,6 +76,24 @@ public:
         return {{m_features.data(), num_features(), num_train(), size()}, {m_targets.data(), 1, num_train(), size()}};
     }
 
+    /// Declares that this dataset holds one process's rows of a larger set (npy_dataset with
+    /// `.rows` and synthetic_regression_shard do it): over a process group, the trainer takes each
+    /// of its batches whole, as the rank's part of the global batch, and the solvers its whole
+    /// training part, rather than a share of them.
+    void mark_as_shard() noexcept {
+        m_shard = true;
+        m_train.mark_as_shard();
+        m_val.mark_as_shard();
+    }
+    [[nodiscard]] bool is_shard() const noexcept { return m_shard; }
+
+    /// This process's part of the training examples, as one minibatch: the whole training part
+    /// of a shard, else rank `rank`'s share (data::share_of) of it, for full-batch solvers over a
+    /// process group whose every rank holds the whole dataset.
+    [[nodiscard]] minibatch<T> train_batch(std::size_t rank, std::size_t ranks) const {
+        return m_shard ? train_batch() : share_of(train_batch(), rank, ranks);
+    }
+
     [[nodiscard]] minibatch_loader<T>& train_dataloader() noexcept { return m_train; }
     [[nodiscard]] minibatch_loader<T>& val_dataloader() noexcept { return m_val; }
 
@@ -111,6 +129,7 @@ private:
     split_options m_options;
     minibatch_loader<T> m_train;
     minibatch_loader<T> m_val;
+    bool m_shard = false;
 };
 
 } // namespace ctgrad::data

@@ -6,6 +6,7 @@
 #define CTGRAD_DATA_LOADER_HPP
 
 #include "ctgrad/data/random.hpp"
+#include "ctgrad/data/row_range.hpp"
 #include "ctgrad/detail/aligned_allocator.hpp"
 #include "ctgrad/eval/batch.hpp"
 
@@ -26,6 +27,17 @@ struct minibatch {
 
     [[nodiscard]] std::size_t size() const noexcept { return features.m_examples; }
 };
+
+/// Rank `rank`'s contiguous share (share_of) of `batch` among `ranks`, viewing the same data:
+/// what each process of a group takes of a full batch that every process holds.
+template <class T>
+minibatch<T> share_of(const minibatch<T>& batch, std::size_t rank, std::size_t ranks) {
+    const row_range share = share_of(batch.size(), rank, ranks);
+    const auto part = [&](const feature_major_view<T>& v) {
+        return feature_major_view<T>{v.m_data + share.first, v.m_features, share.count, v.m_stride};
+    };
+    return {part(batch.features), part(batch.targets)};
+}
 
 /// Where a loader reads: `count` examples starting at `first` of a dataset whose feature j
 /// of example i is features[j * stride + i] and whose target is targets[i].
@@ -62,17 +74,38 @@ public:
     [[nodiscard]] std::size_t size() const noexcept { return (m_range.count + m_batch_size - 1) / m_batch_size; }
     [[nodiscard]] bool shuffles() const noexcept { return m_shuffle; }
 
+    /// From now on batch(i) is rank `rank`'s contiguous share (share_of) of batch i, for one
+    /// process among `ranks` that all hold the same data and draw the same orders; the trainer
+    /// sets it from its process group. (0, 1), the whole batch, is the default.
+    /// A shard's loader (mark_as_shard) keeps its batches whole: they are its rank's part of
+    /// each global batch already. Throws ctgrad::invalid_argument unless rank < ranks.
+    void take_share(std::size_t rank, std::size_t ranks) {
+        (void)share_of(0, rank, ranks);
+        m_rank = m_shard ? 0 : rank;
+        m_ranks = m_shard ? 1 : ranks;
+    }
+
+    /// This loader reads one process's rows of a larger set (a shard): take_share leaves it whole.
+    void mark_as_shard() noexcept {
+        m_shard = true;
+        m_rank = 0;
+        m_ranks = 1;
+    }
+
     /// Starts a pass: a shuffling loader draws a new order. begin() calls it, so every
     /// range-for over the loader is one epoch, as with a PyTorch DataLoader.
     void start_epoch() {
         if (m_shuffle) m_random.shuffle(m_order.begin(), m_order.end());
     }
 
-    /// Batch i of the current pass (i < size()). A shuffled batch lives in the loader's
-    /// buffers and is valid until the next call; an ordered one views the dataset.
+    /// Batch i of the current pass (i < size()), or this rank's share of it (take_share: it
+    /// may have no examples). A shuffled batch lives in the loader's buffers and is valid until
+    /// the next call; an ordered one views the dataset.
     [[nodiscard]] minibatch<T> batch(std::size_t i) {
-        const std::size_t start = i * m_batch_size;
-        const std::size_t rows = std::min(m_batch_size, m_range.count - start);
+        const std::size_t global_start = i * m_batch_size;
+        const row_range share = share_of(std::min(m_batch_size, m_range.count - global_start), m_rank, m_ranks);
+        const std::size_t start = global_start + share.first;
+        const std::size_t rows = share.count;
         const std::size_t d = m_range.num_features;
         if (!m_shuffle) {
             const std::size_t at = m_range.first + start;
@@ -148,6 +181,9 @@ private:
     bool m_shuffle;
     random_engine m_random;
     std::vector<std::size_t> m_order;
+    std::size_t m_rank = 0;
+    std::size_t m_ranks = 1;
+    bool m_shard = false;
     // Each row of a gathered batch starts on a cache line (detail/aligned_allocator.hpp): the
     // buffers are aligned and the rows a whole number of lines apart.
     static constexpr std::size_t row_step = std::max<std::size_t>(ctgrad::detail::line_alignment / sizeof(T), 1);

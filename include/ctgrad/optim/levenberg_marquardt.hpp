@@ -6,6 +6,8 @@
 #ifndef CTGRAD_OPTIM_LEVENBERG_MARQUARDT_HPP
 #define CTGRAD_OPTIM_LEVENBERG_MARQUARDT_HPP
 
+#include "ctgrad/distributed/group_sums.hpp"
+#include "ctgrad/distributed/process_group.hpp"
 #include "ctgrad/error.hpp"
 #include "ctgrad/eval/fused.hpp"
 #include "ctgrad/optim/newton.hpp"
@@ -23,6 +25,7 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace ctgrad {
 
@@ -116,6 +119,38 @@ inline constexpr bool depends_on_no_parameter_v = (std::is_same_v<decltype(d(std
 
 } // namespace detail
 
+namespace detail {
+/// ½ Σ r² over the group's examples at `at`, and R of the whole [J | r] into `qr`: each rank's
+/// factor of its own examples (none: a zero factor), gathered and merged in rank order, so every
+/// rank holds the same bits.
+template <process_group G, class Pass, class Store, std::size_t N>
+double group_factor(const G& group, Pass& pass, std::size_t examples, const Store& at, streaming_qr<N>& qr,
+                    std::vector<double>& buffer) {
+    if constexpr (is_single_process_v<G>) {
+        return pass.run(at, qr);
+    } else {
+        if (examples == 0) qr.clear();
+        const double cost = examples > 0 ? pass.run(at, qr) : 0.0;
+        const auto mine = qr.entries();
+        const std::size_t size = mine.size() + 1;
+        buffer.resize(size * (group.ranks() + 1));
+        double* const own = buffer.data() + size * group.ranks();
+        std::copy(mine.begin(), mine.end(), own);
+        own[mine.size()] = cost;
+        group.all_gather(own, size, buffer.data());
+        double total = buffer[size - 1];
+        std::copy_n(buffer.data(), mine.size(), qr.entries().begin());
+        streaming_qr<N> other = qr;
+        for (std::size_t r = 1; r < group.ranks(); ++r) {
+            std::copy_n(buffer.data() + r * size, mine.size(), other.entries().begin());
+            qr.merge(other);
+            total += buffer[r * size + size - 1];
+        }
+        return total;
+    }
+}
+} // namespace detail
+
 /// Levenberg–Marquardt for a per-example residual of scalar and vector parameters:
 /// `ctgrad::levenberg_marquardt().minimize(b1 * (1_c - exp(-(b2 * x))) - y, params, batch)`.
 /// Each component of a param_vec is a column of J.
@@ -138,6 +173,17 @@ public:
     template <expression Residual, class T, class... P, class... B, class OnIteration = detail::ignore_iteration>
     least_squares_result<detail::columns_of_v<P...>> minimize(const Residual& residual, parameter_store<T, P...>& params,
                                                               const batch_view<T, B...>& batch, OnIteration&& on_iteration = {}) const {
+        return minimize(single_process{}, residual, params, batch, std::forward<OnIteration>(on_iteration));
+    }
+
+    /// The same over the processes of `group` (ctgrad/distributed/mpi.hpp), each calling it with
+    /// its own share of the examples in `batch` (possibly none, but not all none): each rank
+    /// reduces its residuals to a factor R, and every rank merges the ranks' factors in rank
+    /// order, so every rank takes the same steps from rank 0's parameters and ends with the
+    /// same bits. on_iteration runs on every rank.
+    template <process_group G, expression Residual, class T, class... P, class... B, class OnIteration = detail::ignore_iteration>
+    least_squares_result<detail::columns_of_v<P...>> minimize(const G& group, const Residual& residual, parameter_store<T, P...>& params,
+                                                              const batch_view<T, B...>& batch, OnIteration&& on_iteration = {}) const {
         constexpr std::size_t N = detail::columns_of_v<P...>;
         using store = parameter_store<T, P...>;
         using numbers = detail::column_numbers<N>;
@@ -146,17 +192,22 @@ public:
                       "ctgrad::levenberg_marquardt::minimize: the residual contains none of the parameters in the store; "
                       "write it in terms of the params passed to make_parameters");
         least_squares_result<N> result;
-        result.examples = batch.examples();
-        if (batch.examples() == 0)
+        std::vector<double> buffer; // a process group's
+        result.examples = std::size_t(detail::group_total(group, double(batch.examples())));
+        if (result.examples == 0)
             throw invalid_argument("ctgrad::levenberg_marquardt::minimize: the batch has no examples; pass make_batch(...) of the data");
+        detail::broadcast_parameters(group, params, buffer);
 
         detail::residual_pass<Residual, store, batch_view<T, B...>> pass(residual, params, batch);
+        const auto run = [&](const store& at, detail::streaming_qr<N>& out) {
+            return detail::group_factor(group, pass, batch.examples(), at, out, buffer);
+        };
         const std::size_t n = pass.columns();
         if (n == 0)
             throw invalid_argument("ctgrad::levenberg_marquardt::minimize: the parameters have no components (" +
                                    detail::describe_parameters(params) + "); give each param_vec its length in make_parameters");
         detail::streaming_qr<N> qr(n), trial_qr(n);
-        result.cost = result.initial_cost = pass.run(params, qr);
+        result.cost = result.initial_cost = run(params, qr);
         if (!std::isfinite(result.cost))
             throw least_squares_error(0, "ctgrad::levenberg_marquardt: the residual is not finite at the start (" +
                                              detail::describe_parameters(params) + "); start where the model is defined for every example");
@@ -218,7 +269,7 @@ public:
             }
             detail::for_each_column(trial, [&](std::size_t j, T& v) { v = static_cast<T>(point[j] + step.step[j]); });
             ++result.iterations;
-            const double trial_cost = pass.run(trial, trial_qr);
+            const double trial_cost = run(trial, trial_qr);
             const double actual = result.cost - trial_cost;
             const double rho = std::isfinite(trial_cost) && step.predicted_reduction > 0 ? actual / step.predicted_reduction : -1;
             bool accepted = rho > 1e-3;
@@ -277,6 +328,13 @@ public:
     /// target) on the training part of a dataset, taken as one batch.
     template <model M, class T, class OnIteration = detail::ignore_iteration>
     auto minimize(M& m, data::dataset<T>& data, OnIteration&& on_iteration = {}) const {
+        return minimize(single_process{}, m, data, std::forward<OnIteration>(on_iteration));
+    }
+
+    /// The same over a process group: each rank takes its share (data::share_of) of the training
+    /// part, or the whole of it when the dataset is a shard (dataset::mark_as_shard).
+    template <process_group G, model M, class T, class OnIteration = detail::ignore_iteration>
+    auto minimize(const G& group, M& m, data::dataset<T>& data, OnIteration&& on_iteration = {}) const {
         static_assert(std::is_same_v<typename M::value_type, T>,
                       "ctgrad::levenberg_marquardt::minimize(model, data): the model and the dataset must hold the same number type");
         static_assert(requires(const M& cm) { { cm.residual() } -> expression; },
@@ -285,7 +343,9 @@ public:
         if (data.num_train() == 0)
             throw invalid_argument("ctgrad::levenberg_marquardt::minimize: the dataset has no training examples");
         if constexpr (requires { m.initialize_for(data.num_features()); }) m.initialize_for(data.num_features());
-        return minimize(m.residual(), m.parameters(), m.bind(data.train_batch()), std::forward<OnIteration>(on_iteration));
+        return minimize(group, m.residual(), m.parameters(),
+                        m.bind(data.train_batch(group.rank(), group.ranks())),
+                        std::forward<OnIteration>(on_iteration));
     }
 
 private:

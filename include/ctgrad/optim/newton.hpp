@@ -13,6 +13,8 @@
 #define CTGRAD_OPTIM_NEWTON_HPP
 
 #include "ctgrad/data/dataset.hpp"
+#include "ctgrad/distributed/group_sums.hpp"
+#include "ctgrad/distributed/process_group.hpp"
 #include "ctgrad/error.hpp"
 #include "ctgrad/eval/fused.hpp"
 #include "ctgrad/optim/parameter_columns.hpp"
@@ -29,6 +31,7 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace ctgrad {
 
@@ -223,6 +226,37 @@ second_order<T, sizeof...(P)> value_grad_hessian(const Loss& loss, const paramet
     return out;
 }
 
+namespace detail {
+/// The means over the group's examples of a second_order whose means over this rank's
+/// `examples` (possibly none) local() gives.
+template <class T, std::size_t N, process_group G, class Local>
+second_order<T, N> group_second_order(const G& group, std::size_t examples, Local&& local) {
+    if constexpr (is_single_process_v<G>) {
+        return local();
+    } else {
+        std::array<double, 2 + N + N * N> sums{};
+        if (examples > 0) {
+            const second_order<T, N> mine = local();
+            const double n = double(examples);
+            sums[0] = n;
+            sums[1] = n * double(mine.value);
+            for (std::size_t i = 0; i < N; ++i) {
+                sums[2 + i] = n * double(mine.gradient[i]);
+                for (std::size_t j = 0; j < N; ++j) sums[2 + N + i * N + j] = n * double(mine.hessian[i][j]);
+            }
+        }
+        group.sum(sums.data(), sums.size());
+        second_order<T, N> out;
+        out.value = static_cast<T>(sums[1] / sums[0]);
+        for (std::size_t i = 0; i < N; ++i) {
+            out.gradient[i] = static_cast<T>(sums[2 + i] / sums[0]);
+            for (std::size_t j = 0; j < N; ++j) out.hessian[i][j] = static_cast<T>(sums[2 + N + i * N + j] / sums[0]);
+        }
+        return out;
+    }
+}
+} // namespace detail
+
 /// Newton's method with a backtracking line search, for losses of a few scalar parameters:
 /// `ctgrad::newton({.max_iterations = 10}).minimize(loss, params, batch)`.
 class newton {
@@ -242,12 +276,25 @@ public:
     template <expression Loss, class T, class... P, class... B, class OnIteration = detail::ignore_iteration>
     newton_result minimize(const Loss& loss, parameter_store<T, P...>& params, const batch_view<T, B...>& batch,
                            OnIteration&& on_iteration = {}) const {
+        return minimize(single_process{}, loss, params, batch, std::forward<OnIteration>(on_iteration));
+    }
+
+    /// The same over the processes of `group` (ctgrad/distributed/mpi.hpp), each calling it
+    /// with its own share of the examples in `batch` (possibly none): the loss, gradient and
+    /// Hessian are the ranks' sums added in rank order, so every rank takes the same steps from
+    /// rank 0's parameters and ends with the same bits. on_iteration runs on every rank.
+    template <process_group G, expression Loss, class T, class... P, class... B, class OnIteration = detail::ignore_iteration>
+    newton_result minimize(const G& group, const Loss& loss, parameter_store<T, P...>& params, const batch_view<T, B...>& batch,
+                           OnIteration&& on_iteration = {}) const {
         newton_result result;
         detail::require_scalar_parameters<P...>();
         if constexpr (detail::all_scalar_v<P...>) {
             using store = parameter_store<T, P...>;
+            std::vector<double> buffer;
+            detail::broadcast_parameters(group, params, buffer);
             auto solve_at = [&](double step_scale) {
-                const auto system = value_grad_hessian(loss, params, batch);
+                const auto system = detail::group_second_order<T, sizeof...(P)>(group, batch.examples(),
+                                                               [&] { return value_grad_hessian(loss, params, batch); });
                 const auto solved = checked_solve<P...>(system, params, result.iterations);
                 result.loss = double(system.value);
                 result.decrement = solved.decrement;
@@ -267,7 +314,7 @@ public:
                     if (halving > 0) t /= 2;
                     std::size_t k = 0;
                     ((trial[P{}] = static_cast<T>(double(params[P{}]) + t * solved.step[k++])), ...);
-                    const double trial_loss = double(value(loss, trial, batch));
+                    const double trial_loss = detail::group_mean(group, batch.examples(), [&] { return value(loss, trial, batch); });
                     accepted = std::isfinite(trial_loss) && trial_loss <= result.loss - 1e-4 * t * 2 * solved.decrement;
                 }
                 if (!accepted) break; // no step lowers the loss: roundoff is all that is left
@@ -291,11 +338,19 @@ public:
     /// taken as one batch.
     template <model M, class T, class OnIteration = detail::ignore_iteration>
     newton_result minimize(M& m, data::dataset<T>& data, OnIteration&& on_iteration = {}) const {
+        return minimize(single_process{}, m, data, std::forward<OnIteration>(on_iteration));
+    }
+
+    /// The same over a process group: each rank takes its share (data::share_of) of the training
+    /// part, or the whole of it when the dataset is a shard (dataset::mark_as_shard).
+    template <process_group G, model M, class T, class OnIteration = detail::ignore_iteration>
+    newton_result minimize(const G& group, M& m, data::dataset<T>& data, OnIteration&& on_iteration = {}) const {
         static_assert(std::is_same_v<typename M::value_type, T>,
                       "ctgrad::newton::minimize(model, data): the model and the dataset must hold the same number type");
         if (data.num_train() == 0) throw invalid_argument("ctgrad::newton::minimize: the dataset has no training examples");
         if constexpr (requires { m.initialize_for(data.num_features()); }) m.initialize_for(data.num_features());
-        return minimize(m.loss(), m.parameters(), m.bind(data.train_batch()), std::forward<OnIteration>(on_iteration));
+        return minimize(group, m.loss(), m.parameters(), m.bind(data.train_batch(group.rank(), group.ranks())),
+                        std::forward<OnIteration>(on_iteration));
     }
 
 private:

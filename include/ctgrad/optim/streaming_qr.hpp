@@ -163,6 +163,11 @@ public:
         }
     }
 
+    /// R's entries, row by row (columns() x columns(), zero below the diagonal): what a process
+    /// sends to another, which merges them.
+    [[nodiscard]] std::span<double> entries() noexcept { return {m_r.data(), m_r.size()}; }
+    [[nodiscard]] std::span<const double> entries() const noexcept { return {m_r.data(), m_r.size()}; }
+
     /// R's entry (i, j), j >= i: the leading N x N block is J's triangular factor, the last
     /// column holds z = Qᵀr, and R(N, N)² is what no step can remove from |r|².
     [[nodiscard]] double operator()(std::size_t i, std::size_t j) const noexcept { return m_r[i * columns() + j]; }

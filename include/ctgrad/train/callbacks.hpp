@@ -48,6 +48,7 @@ public:
 
     template <class M>
     void on_epoch_end(const M&, const fit_state& s) const {
+        if (!s.is_root) return;
         *m_out << "epoch " << s.epoch + 1 << '/' << s.max_epochs << ": train loss "
                << detail::format_loss(s.record->epoch_train_loss(s.epoch));
         if (!s.record->val_loss.empty()) *m_out << ", val loss " << detail::format_loss(s.val_loss);
@@ -79,7 +80,7 @@ public:
     }
     template <class M>
     void on_batch_end(const M&, const fit_state& s) {
-        if (!m_enabled) return;
+        if (!m_enabled || !s.is_root) return;
         if (s.batch + 1 == s.batches_per_epoch) return erase();
         const auto now = clock::now();
         if (now - m_start < m_delay || now - m_last_draw < redraw_every) return;
@@ -224,16 +225,18 @@ public:
     }
 
     template <class M>
-    void on_fit_begin(const M&, const fit_state&) const {
-        *m_out << "epoch,batch,x,train_loss,val_loss\n";
+    void on_fit_begin(const M&, const fit_state& s) const {
+        if (s.is_root) *m_out << "epoch,batch,x,train_loss,val_loss\n";
     }
     template <class M>
     void on_batch_end(const M&, const fit_state& s) const {
+        if (!s.is_root) return;
         const double x = double(s.epoch) + double(s.batch) / double(s.batches_per_epoch);
         *m_out << s.epoch + 1 << ',' << s.batch + 1 << ',' << number(x) << ',' << number(s.loss) << ",\n";
     }
     template <class M>
     void on_epoch_end(const M&, const fit_state& s) const {
+        if (!s.is_root) return;
         if (!s.record->val_loss.empty()) *m_out << s.epoch + 1 << ",," << s.epoch + 1 << ",," << number(s.val_loss) << '\n';
         m_out->flush();
     }

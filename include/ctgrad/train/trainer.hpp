@@ -5,6 +5,8 @@
 #ifndef CTGRAD_TRAIN_TRAINER_HPP
 #define CTGRAD_TRAIN_TRAINER_HPP
 
+#include "ctgrad/distributed/group_sums.hpp"
+#include "ctgrad/distributed/process_group.hpp"
 #include "ctgrad/error.hpp"
 #include "ctgrad/eval/fused.hpp"
 #include "ctgrad/optim/clip.hpp"
@@ -91,6 +93,9 @@ struct fit_state {
     const history* record = nullptr;   ///< everything so far
     learning_rate_control learning_rate{}; ///< the optimizer's lr, for schedules
     checkpoint_request checkpoint{};       ///< saves the run (the checkpoint callback uses it)
+    /// Whether this process prints and saves: always in one process; rank 0 of a process group
+    /// (every rank runs the callbacks, with the same numbers, so they decide alike).
+    bool is_root = true;
 };
 
 /// A callback implements any of these (each optional), taking the model and the state:
@@ -187,7 +192,21 @@ public:
     /// model then holds the parameters of the last finite step.
     template <class M, data_module D, class... Callbacks>
     history fit(M& m, D& data, Callbacks&&... callbacks) const {
-        return run(m, data, nullptr, callbacks...);
+        return run(single_process{}, m, data, nullptr, callbacks...);
+    }
+
+    /// The same, data-parallel over the processes of `group` (ctgrad/distributed/mpi.hpp), each
+    /// running this call with the same model, data and callbacks: a loader with take_share
+    /// (minibatch_loader) hands each rank its share of every batch; one without it is taken as
+    /// the rank's own part of each batch. Every batch's loss and gradient are the ranks' sums
+    /// added in rank order, so every rank takes the same steps and ends with the same bits, equal
+    /// to the single process's run to rounding. Parameters start from rank 0's; callbacks run on
+    /// every rank and see fit_state::is_root, true on rank 0 alone (the library's print, draw and
+    /// save only there); checkpoints are written by rank 0. Throws ctgrad::invalid_argument, on
+    /// every rank, when the ranks' loaders differ in their number of batches.
+    template <process_group G, class M, data_module D, class... Callbacks>
+    history fit(const G& group, M& m, D& data, Callbacks&&... callbacks) const {
+        return run(group, m, data, nullptr, callbacks...);
     }
 
     /// Continues the run saved at `path` (by the checkpoint callback, or fit_state::checkpoint)
@@ -201,7 +220,14 @@ public:
     /// callbacks); the error says which, and the model and callbacks are left as they were.
     template <class M, data_module D, class... Callbacks>
     history resume(const std::filesystem::path& path, M& m, D& data, Callbacks&&... callbacks) const {
-        return run(m, data, &path, callbacks...);
+        return run(single_process{}, m, data, &path, callbacks...);
+    }
+
+    /// resume over a process group: every rank reads the file (rank 0 wrote it), with any
+    /// number of ranks.
+    template <process_group G, class M, data_module D, class... Callbacks>
+    history resume(const G& group, const std::filesystem::path& path, M& m, D& data, Callbacks&&... callbacks) const {
+        return run(group, m, data, &path, callbacks...);
     }
 
 private:
@@ -246,22 +272,51 @@ private:
         }
     }
 
-    template <class M, class D, class... Callbacks>
-    history run(M& m, D& data, const std::filesystem::path* resume_from, Callbacks&... callbacks) const {
+    template <class G, class M, class D, class... Callbacks>
+    history run(const G& group, M& m, D& data, const std::filesystem::path* resume_from, Callbacks&... callbacks) const {
         detail::require_model<M>();
         (detail::require_callback<std::remove_cvref_t<Callbacks>, M>(), ...);
-        if constexpr (model<M>) return run_checked(m, data, resume_from, callbacks...);
+        if constexpr (model<M>) return run_checked(group, m, data, resume_from, callbacks...);
         else return {};
     }
 
-    template <class M, class D, class... Callbacks>
-    history run_checked(M& m, D& data, const std::filesystem::path* resume_from, Callbacks&... callbacks) const {
+    /// Gives each of the group's ranks its share of every batch of `l`, when `l` can take one.
+    template <class G, class L>
+    static void share_batches(const G& group, L& l) {
+        if constexpr (requires { l.take_share(group.rank(), group.ranks()); }) l.take_share(group.rank(), group.ranks());
+    }
+
+    /// Throws, on every rank alike, when the ranks' loaders differ in their number of batches
+    /// (the ranks would wait for each other's sums for ever).
+    template <class G, class Train, class Val>
+    static void require_same_batch_counts(const G& group, const Train& train, const Val& val) {
+        if constexpr (!is_single_process_v<G>) {
+            const double mine[2] = {double(train.size()), double(val.size())};
+            std::vector<double> all(2 * group.ranks());
+            group.all_gather(mine, 2, all.data());
+            for (std::size_t r = 0; r < group.ranks(); ++r)
+                if (all[2 * r] != all[0] || all[2 * r + 1] != all[1])
+                    throw invalid_argument("ctgrad::trainer::fit: rank " + std::to_string(r) + " has " +
+                                           std::to_string(std::size_t(all[2 * r])) + " training and " +
+                                           std::to_string(std::size_t(all[2 * r + 1])) + " validation batches, rank 0 " +
+                                           std::to_string(std::size_t(all[0])) + " and " + std::to_string(std::size_t(all[1])) +
+                                           ": every rank needs as many (give each rank's loader the same batch count)");
+        }
+    }
+
+    template <class G, class M, class D, class... Callbacks>
+    history run_checked(const G& group, M& m, D& data, const std::filesystem::path* resume_from, Callbacks&... callbacks) const {
         auto& train = data.train_dataloader();
         auto& val = data.val_dataloader();
+        share_batches(group, train);
+        share_batches(group, val);
+        require_same_batch_counts(group, train, val);
         if (train.size() == 0) throw invalid_argument("ctgrad::trainer::fit: the training data has no examples");
         if constexpr (requires { m.initialize_for(train.num_features()); }) m.initialize_for(train.num_features());
 
         auto& params = m.parameters();
+        std::vector<double> sums; // a process group's buffer
+        detail::broadcast_parameters(group, params, sums);
         auto grads = params.zeros_like();
         auto last_finite = params;
         auto opt = m.configure_optimizers();
@@ -276,6 +331,7 @@ private:
         fit_state state{0, m_options.max_epochs, 0, train.size()};
         state.record = &record;
         state.checkpoint = checkpoint_request(pending);
+        state.is_root = group.rank() == 0;
         if constexpr (requires { opt.set_lr(opt.lr()); }) state.learning_rate = learning_rate_control(opt);
         (detail::fit_begin(callbacks, std::as_const(m), state), ...);
         if (resume_from) {
@@ -290,6 +346,7 @@ private:
         // Saves asked for during a hook, written once every callback has run it.
         auto save_pending = [&] {
             for (const auto& path : pending) {
+                if (group.rank() != 0) break;
                 detail::checkpoint_writer writer;
                 serialize_run(writer, params, opt, train, val, record, at, callbacks...);
                 writer.commit(path, "ctgrad::trainer (saving a checkpoint)");
@@ -309,7 +366,9 @@ private:
             if (first_batch == 0) train.start_epoch();
             for (std::size_t i = first_batch; i < train.size(); ++i) {
                 state.batch = i;
-                const double batch_loss = value_and_grad(loss, params, m.bind(train.batch(i)), grads);
+                const auto batch = train.batch(i);
+                const double batch_loss = detail::group_value_and_grad(
+                    group, loss, params, batch.size(), [&] { return m.bind(batch); }, grads, sums);
                 if (!std::isfinite(batch_loss))
                     throw diverged(i + 1, "the training loss is " + detail::describe(batch_loss));
                 if (at.reference_loss == 0) at.reference_loss = batch_loss;
@@ -333,7 +392,7 @@ private:
                 save_pending();
             }
             if (val.size() > 0) {
-                state.val_loss = validation_loss(m, loss, val);
+                state.val_loss = validation_loss(group, m, loss, val, sums);
                 if (!std::isfinite(state.val_loss))
                     throw diverged(train.size(), "the validation loss is " + detail::describe(state.val_loss));
                 record.val_loss.push_back(state.val_loss);
@@ -352,12 +411,25 @@ private:
         return record;
     }
 
-    // The book's validation loss: the mean of the batches' mean losses.
-    template <class M, class Loss, class L>
-    static double validation_loss(M& m, const Loss& loss, L& val) {
+    // The book's validation loss: the mean of the batches' mean losses. A group adds up each
+    // batch's count and loss sum over its ranks, all batches in one call.
+    template <class G, class M, class Loss, class L>
+    static double validation_loss(const G& group, M& m, const Loss& loss, L& val, std::vector<double>& sums) {
         val.start_epoch();
         double sum = 0;
-        for (std::size_t i = 0; i < val.size(); ++i) sum += value(loss, m.parameters(), m.bind(val.batch(i)));
+        if constexpr (is_single_process_v<G>) {
+            for (std::size_t i = 0; i < val.size(); ++i) sum += value(loss, m.parameters(), m.bind(val.batch(i)));
+        } else {
+            sums.assign(2 * val.size(), 0.0);
+            for (std::size_t i = 0; i < val.size(); ++i) {
+                const auto batch = val.batch(i);
+                if (batch.size() == 0) continue;
+                sums[2 * i] = double(batch.size());
+                sums[2 * i + 1] = double(batch.size()) * double(value(loss, m.parameters(), m.bind(batch)));
+            }
+            group.sum(sums.data(), sums.size());
+            for (std::size_t i = 0; i < val.size(); ++i) sum += sums[2 * i + 1] / sums[2 * i];
+        }
         return sum / double(val.size());
     }
 
