@@ -7,6 +7,7 @@
 // expect: ctgrad::make_batch needs at least one input
 // expect: ctgrad::make_batch binds inputs (input, input_vec); parameters live in a parameter_store
 // expect: ctgrad::make_batch: every input must hold the same number type
+// expect: ctgrad::make_batch: an input is bound to data it cannot view in place
 // expect: ctgrad::parameter_store<T, ...>: T is float or double
 // expect: ctgrad::parameter_store holds param and param_vec symbols only (inputs come with the batch)
 // expect: ctgrad::predict: the model must give one number per example
@@ -81,6 +82,15 @@ std::size_t batch_of_two_number_types() {
     const xt::xtensor<float, 1> Y{1.0f, 2.0f};
 #endif
     return ctgrad::make_batch(x = X, y = Y).examples();
+}
+
+std::size_t batch_of_a_list() {
+#ifdef CTGRAD_TWIN
+    const std::vector<double> Y{1.0, 2.0};
+#else
+    const std::list<double> Y{1.0, 2.0};
+#endif
+    return ctgrad::make_batch(y = Y).examples();
 }
 
 double store_of_integers() {

@@ -48,6 +48,10 @@ feature_major_view<T> as_feature_major(const std::vector<T, Allocator>& column) 
 template <class V>
 using feature_major_number_t = std::remove_cvref_t<decltype(*as_feature_major(std::declval<const V&>()).m_data)>;
 
+/// Whether make_batch can view V in place (as_feature_major has an overload for it).
+template <class V>
+concept batch_data = requires(const V& v) { as_feature_major(v); };
+
 
 } // namespace detail
 
@@ -105,10 +109,18 @@ auto make_batch(const Bindings&... bindings) {
     static_assert(sizeof...(Bindings) > 0, "ctgrad::make_batch needs at least one input");
     static_assert(((!Bindings::symbol_type::is_param) && ...),
                   "ctgrad::make_batch binds inputs (input, input_vec); parameters live in a parameter_store");
-    using T = detail::feature_major_number_t<std::remove_cvref_t<decltype(std::get<0>(std::tie(bindings...)).m_value)>>;
-    static_assert((std::is_same_v<detail::feature_major_number_t<std::remove_cvref_t<decltype(bindings.m_value)>>, T> && ...),
-                  "ctgrad::make_batch: every input must hold the same number type");
-    return batch_view<T, typename Bindings::symbol_type...>{detail::as_feature_major(bindings.m_value)...};
+    constexpr bool viewable = (detail::batch_data<std::remove_cvref_t<decltype(bindings.m_value)>> && ...);
+    static_assert(viewable, "ctgrad::make_batch: an input is bound to data it cannot view in place: bind an "
+                            "xt::xtensor<T, 2> of shape (features, examples) or a feature_major_view<T>, and a scalar "
+                            "input also an xt::xtensor<T, 1> or a std::vector<T>");
+    if constexpr (viewable) {
+        using T = detail::feature_major_number_t<std::remove_cvref_t<decltype(std::get<0>(std::tie(bindings...)).m_value)>>;
+        static_assert((std::is_same_v<detail::feature_major_number_t<std::remove_cvref_t<decltype(bindings.m_value)>>, T> && ...),
+                      "ctgrad::make_batch: every input must hold the same number type");
+        return batch_view<T, typename Bindings::symbol_type...>{detail::as_feature_major(bindings.m_value)...};
+    } else {
+        return 0; // never used: the static_assert above has failed
+    }
 }
 
 } // namespace ctgrad
