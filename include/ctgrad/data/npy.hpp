@@ -217,21 +217,10 @@ private:
 // lives until the next read.
 class npy_file {
 public:
-    npy_file(const char* call, const std::string& path) : m_call(call), m_path(path) {
-        namespace fs = std::filesystem;
+    npy_file(const char* call, const std::string& path)
+        : m_call(call), m_path(path), m_in(open_for_reading(call, path)) {
         std::error_code ec;
-        const fs::path p(path);
-        const auto status = fs::status(p, ec);
-        if (!fs::exists(status)) { // the messages of read_whole_file, which reads the whole file
-            std::string hint;
-            if (p.is_relative())
-                if (const auto cwd = fs::current_path(ec); !ec) hint = " (relative to the working directory " + cwd.string() + ")";
-            throw data_error(call, path, 0, 0, "no such file" + hint);
-        }
-        if (fs::is_directory(status)) throw data_error(call, path, 0, 0, "is a directory, not a file");
-        m_in.open(p, std::ios::binary);
-        if (!m_in) throw data_error(call, path, 0, 0, "cannot be opened for reading");
-        m_size = fs::file_size(p, ec);
+        m_size = std::filesystem::file_size(path, ec);
         if (ec) throw data_error(call, path, 0, 0, "its size cannot be read (" + ec.message() + ")");
     }
     [[nodiscard]] std::uint64_t size() const noexcept { return m_size; }

@@ -230,7 +230,9 @@ tabular_dataset<T> make_tabular(const char* call, table<T>&& t, const table_opti
     return {std::move(data), std::move(feature_names), t.names[target], std::move(means), std::move(scales), options.standardize};
 }
 
-inline std::string read_whole_file(const char* call, const std::string& path) {
+/// The file at `path`, open for reading in binary; a data_error naming `call` when it is
+/// missing (with the working directory of a relative path), a directory, or unreadable.
+inline std::ifstream open_for_reading(const char* call, const std::string& path) {
     namespace fs = std::filesystem;
     std::error_code ec;
     const fs::path p(path);
@@ -244,6 +246,11 @@ inline std::string read_whole_file(const char* call, const std::string& path) {
     if (fs::is_directory(status)) throw data_error(call, path, 0, 0, "is a directory, not a file");
     std::ifstream in(p, std::ios::binary);
     if (!in) throw data_error(call, path, 0, 0, "cannot be opened for reading");
+    return in;
+}
+
+inline std::string read_whole_file(const char* call, const std::string& path) {
+    std::ifstream in = open_for_reading(call, path);
     std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
     if (in.bad()) throw data_error(call, path, 0, 0, "could not be read to the end");
     return text;

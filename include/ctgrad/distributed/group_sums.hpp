@@ -9,9 +9,7 @@
 #include "ctgrad/eval/parameter_store.hpp"
 #include "ctgrad/optim/parameter_columns.hpp"
 
-#include <algorithm>
 #include <cstddef>
-#include <type_traits>
 #include <vector>
 
 namespace ctgrad::detail {

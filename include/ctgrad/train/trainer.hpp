@@ -343,14 +343,14 @@ private:
             state.val_loss = record.val_loss.empty() ? state.val_loss : record.val_loss.back();
             state.loss = record.train_loss.empty() ? state.loss : record.train_loss.back();
         }
-        // Saves asked for during a hook, written once every callback has run it.
+        // Saves asked for during a hook, written once every callback has run it (by rank 0 alone).
         auto save_pending = [&] {
-            for (const auto& path : pending) {
-                if (group.rank() != 0) break;
-                detail::checkpoint_writer writer;
-                serialize_run(writer, params, opt, train, val, record, at, callbacks...);
-                writer.commit(path, "ctgrad::trainer (saving a checkpoint)");
-            }
+            if (group.rank() == 0)
+                for (const auto& path : pending) {
+                    detail::checkpoint_writer writer;
+                    serialize_run(writer, params, opt, train, val, record, at, callbacks...);
+                    writer.commit(path, "ctgrad::trainer (saving a checkpoint)");
+                }
             pending.clear();
         };
         save_pending();
