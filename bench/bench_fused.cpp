@@ -2,6 +2,9 @@
 // gradient by (w, b) over a feature-major minibatch X (d x m) and Y (m), in
 //   ctgrad_value_and_grad  ctgrad's fused single pass (loss and gradient)
 //   ctgrad_value           ctgrad's fused pass for the loss alone
+//   ctgrad_rows_value_and_grad, ctgrad_rows_value
+//                          the same over the same numbers example-major (m x d, C order),
+//                          through eval/row_kernel.hpp
 //   hand_scalar_loop       a plain loop over examples, as a C++ user writes it
 //   hand_simd_value_and_grad, hand_simd_value
 //                          an expert's xsimd loop in the shape of ctgrad's kernel for large
@@ -25,7 +28,7 @@
 // probe. The full batches also run on every thread ctgrad may use (max_threads() at start:
 // CTGRAD_THREADS or the hardware threads), against a probe that sums the same bytes on the
 // same threads, in chunks through ctgrad's own pool:
-//   ctgrad_value_and_grad_threads, ctgrad_value_threads, read_probe_threads
+//   ctgrad_value_and_grad_threads, ctgrad_value_threads, read_probe_threads (and the rows')
 // whose probe_frac and grad_over_value compare with the threaded probe and value.
 //
 // Each benchmark reports, besides its time:
@@ -71,6 +74,7 @@
 #include <xtensor/xtensor.hpp>
 #include <xtensor/xmath.hpp>
 #include <xtensor/xreducer.hpp>
+#include <xtensor/xmanipulation.hpp>
 #include <xtensor/xview.hpp>
 #include <xtensor/xnoalias.hpp>
 
@@ -179,6 +183,7 @@ template <class T>
 struct config {
     std::size_t d = 0, m = 0;
     xt::xtensor<T, 2> X;
+    xt::xtensor<T, 2> rows; // X example-major, m x d
     xt::xtensor<T, 1> Y;
     params_t<T> params;
     params_t<T> grads;
@@ -194,6 +199,7 @@ struct config {
 
     [[nodiscard]] double bytes() const { return double(d + 1) * double(m) * double(sizeof(T)); }
     [[nodiscard]] auto batch() const { return ctgrad::make_batch(x = X, y = Y); }
+    [[nodiscard]] auto row_batch() const { return ctgrad::make_batch(x = ctgrad::example_major(rows), y = Y); }
 };
 
 // The block sizes reread_probe tries, and one pass of it with `groups` lane groups per block.
@@ -330,6 +336,7 @@ config<T>& setup(std::size_t d, std::size_t m) {
     bench::splitmix rng{0x5eed0000ULL + d * 7919 + m};
     for (auto& v : c->X) v = T(rng.next());
     for (auto& v : c->Y) v = T(rng.next());
+    c->rows = xt::transpose(c->X);
     std::vector<T> w0(d);
     for (auto& v : w0) v = T(rng.next());
     c->params = ctgrad::make_parameters<T>(w = w0, b = T(0.25));
@@ -356,6 +363,22 @@ config<T>& setup(std::size_t d, std::size_t m) {
         const bool same = threaded_loss == v1 && grads[b] == c->grads[b] && grads[w] == c->grads[w] &&
                           threaded_value == ctgrad::value(loss, c->params, batch);
         if (!same) fail("ctgrad gives different sums on " + std::to_string(all_threads) + " threads than on one (d=" +
+                        std::to_string(d) + ", m=" + std::to_string(m) + ")");
+    }
+    {
+        // Example-major rows: the same sums to rounding, and on every thread the same bits.
+        const auto rows = c->row_batch();
+        auto grads = c->params.zeros_like();
+        const T rows_loss = ctgrad::value_and_grad(loss, c->params, rows, grads);
+        check_against<T>(ref, double(rows_loss), grads, "ctgrad::value_and_grad (rows)", d, m);
+        check_close("the loss", "ctgrad::value (rows)", double(ctgrad::value(loss, c->params, rows)), ref.loss, 0,
+                    std::is_same_v<T, double> ? 1e-9 : 1e-3, d, m, std::is_same_v<T, double> ? "double" : "float");
+        ctgrad::set_max_threads(all_threads);
+        auto threaded = c->params.zeros_like();
+        const bool same = ctgrad::value_and_grad(loss, c->params, rows, threaded) == rows_loss &&
+                          threaded[w] == grads[w] && threaded[b] == grads[b];
+        ctgrad::set_max_threads(1);
+        if (!same) fail("ctgrad over rows gives different sums on " + std::to_string(all_threads) + " threads (d=" +
                         std::to_string(d) + ", m=" + std::to_string(m) + ")");
     }
     const T v2 = ctgrad::value(loss, c->params, batch);
@@ -468,6 +491,10 @@ config<T>& setup(std::size_t d, std::size_t m) {
 enum class variant {
     value_and_grad,
     value,
+    rows_value_and_grad,
+    rows_value,
+    rows_value_and_grad_threads,
+    rows_value_threads,
     hand,
     hand_simd_value_and_grad,
     hand_simd_value,
@@ -485,8 +512,11 @@ void run(benchmark::State& state) {
     const auto m = static_cast<std::size_t>(state.range(1));
     config<T>& c = setup<T>(d, m);
     const auto batch = c.batch();
+    const auto rows = c.row_batch();
     std::vector<T> gw(d);
-    constexpr bool threaded = V == variant::value_and_grad_threads || V == variant::value_threads || V == variant::probe_threads;
+    constexpr bool threaded = V == variant::value_and_grad_threads || V == variant::value_threads ||
+                              V == variant::probe_threads || V == variant::rows_value_and_grad_threads ||
+                              V == variant::rows_value_threads;
     ctgrad::set_max_threads(threaded ? all_threads : 1);
 
     const auto t0 = clock_type::now();
@@ -497,6 +527,13 @@ void run(benchmark::State& state) {
             benchmark::ClobberMemory();
         } else if constexpr (V == variant::value || V == variant::value_threads) {
             T l = ctgrad::value(loss, c.params, batch);
+            benchmark::DoNotOptimize(l);
+        } else if constexpr (V == variant::rows_value_and_grad || V == variant::rows_value_and_grad_threads) {
+            T l = ctgrad::value_and_grad(loss, c.params, rows, c.grads);
+            benchmark::DoNotOptimize(l);
+            benchmark::ClobberMemory();
+        } else if constexpr (V == variant::rows_value || V == variant::rows_value_threads) {
+            T l = ctgrad::value(loss, c.params, rows);
             benchmark::DoNotOptimize(l);
         } else if constexpr (V == variant::probe_threads) {
             T t = probe_sum_threads(c.X.data(), c.X.size(), c.Y.data(), c.Y.size());
@@ -572,6 +609,8 @@ void register_config(const std::string& type, std::int64_t d, std::int64_t m, co
     };
     add("ctgrad_value_and_grad", &run<T, variant::value_and_grad>);
     add("ctgrad_value", &run<T, variant::value>);
+    add("ctgrad_rows_value_and_grad", &run<T, variant::rows_value_and_grad>);
+    add("ctgrad_rows_value", &run<T, variant::rows_value>);
     add("hand_scalar_loop", &run<T, variant::hand>);
     add("hand_simd_value_and_grad", &run<T, variant::hand_simd_value_and_grad>);
     add("hand_simd_value", &run<T, variant::hand_simd_value>);
@@ -582,6 +621,8 @@ void register_config(const std::string& type, std::int64_t d, std::int64_t m, co
         add("ctgrad_value_and_grad_threads", &run<T, variant::value_and_grad_threads>);
         add("ctgrad_value_threads", &run<T, variant::value_threads>);
         add("read_probe_threads", &run<T, variant::probe_threads>);
+        add("ctgrad_rows_value_and_grad_threads", &run<T, variant::rows_value_and_grad_threads>);
+        add("ctgrad_rows_value_threads", &run<T, variant::rows_value_threads>);
     }
 }
 

@@ -8,6 +8,8 @@
 // expect: ctgrad::make_batch binds inputs (input, input_vec); parameters live in a parameter_store
 // expect: ctgrad::make_batch: every input must hold the same number type
 // expect: ctgrad::make_batch: an input is bound to data it cannot view in place
+// expect: ctgrad::make_batch: the input vectors of one batch must share a layout
+// expect: ctgrad::make_batch: a scalar input (input) is a column of numbers
 // expect: ctgrad::parameter_store<T, ...>: T is float or double
 // expect: ctgrad::parameter_store holds param and param_vec symbols only (inputs come with the batch)
 // expect: ctgrad::predict: the model must give one number per example
@@ -20,6 +22,7 @@ constexpr ctgrad::param<"a"> a;
 constexpr ctgrad::param_vec<"w"> w;
 constexpr ctgrad::input<"y"> y;
 constexpr ctgrad::input_vec<"x"> x;
+constexpr ctgrad::input_vec<"z"> z;
 
 double bound_twice() {
 #ifdef CTGRAD_TWIN
@@ -82,6 +85,26 @@ std::size_t batch_of_two_number_types() {
     const xt::xtensor<float, 1> Y{1.0f, 2.0f};
 #endif
     return ctgrad::make_batch(x = X, y = Y).examples();
+}
+
+std::size_t batch_of_two_layouts() {
+    const xt::xtensor<double, 2> X{{1.0, 2.0}};    // feature-major: 1 feature, 2 examples
+    const xt::xtensor<double, 2> rows{{1.0}, {2.0}}; // example-major: 2 examples, 1 feature
+#ifdef CTGRAD_TWIN
+    return ctgrad::make_batch(x = ctgrad::example_major(rows), z = ctgrad::example_major(rows)).examples();
+#else
+    return ctgrad::make_batch(x = X, z = ctgrad::example_major(rows)).examples();
+#endif
+}
+
+std::size_t scalar_input_bound_to_rows() {
+    const xt::xtensor<double, 2> rows{{1.0}, {2.0}};
+#ifdef CTGRAD_TWIN
+    const xt::xtensor<double, 1> Y{1.0, 2.0};
+    return ctgrad::make_batch(x = ctgrad::example_major(rows), y = Y).examples();
+#else
+    return ctgrad::make_batch(x = ctgrad::example_major(rows), y = ctgrad::example_major(rows)).examples();
+#endif
 }
 
 std::size_t batch_of_a_list() {

@@ -3,7 +3,9 @@
 // scalar tail) and feature counts d in [1, 70], value_and_grad's mean loss and mean
 // gradients equal the mean of eval() over the examples: within 1e-12 (double) and 1e-5
 // (float), relative to the mean magnitude of the summed terms (the scale a mean is
-// accurate to). Built twice by Meson: for the baseline architecture and with -march=native.
+// accurate to). The combined losses are checked with the batch in both layouts: feature-major
+// and example-major rows (eval/row_kernel.hpp). Built twice by Meson: for the baseline
+// architecture and with -march=native.
 #define BOOST_TEST_MODULE ctgrad_fused_equals_scalar
 #define BOOST_TEST_DYN_LINK
 #include <boost/test/unit_test.hpp>
@@ -12,6 +14,8 @@
 
 #include <ctgrad/ctgrad.hpp>
 #include <ctgrad/eval/fused.hpp>
+
+#include <xtensor/xmanipulation.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -35,6 +39,7 @@ template <class T>
 struct problem {
     std::size_t m, d;
     xt::xtensor<T, 2> X; // feature-major, d x m
+    xt::xtensor<T, 2> rows; // the same numbers example-major, m x d
     xt::xtensor<T, 1> Y;
     ctgrad::parameter_store<T, std::remove_const_t<decltype(w)>, std::remove_const_t<decltype(p)>,
                             std::remove_const_t<decltype(a)>>
@@ -46,10 +51,11 @@ problem<T> random_problem(std::mt19937_64& rng) {
     std::uniform_int_distribution<std::size_t> m_dist(1, 300), d_dist(1, 70);
     std::normal_distribution<double> normal(0.0, 1.0);
     std::uniform_real_distribution<double> positive(0.5, 2.0);
-    problem<T> q{m_dist(rng), d_dist(rng), {}, {}, {}};
+    problem<T> q{m_dist(rng), d_dist(rng), {}, {}, {}, {}};
     q.X = xt::xtensor<T, 2>::from_shape({q.d, q.m});
     q.Y = xt::xtensor<T, 1>::from_shape({q.m});
     for (auto& v : q.X) v = static_cast<T>(normal(rng));
+    q.rows = xt::transpose(q.X);
     for (auto& v : q.Y) v = static_cast<T>(positive(rng));
     xt::xtensor<T, 1> w0 = xt::xtensor<T, 1>::from_shape({q.d});
     for (auto& v : w0) v = static_cast<T>(0.5 * normal(rng) / std::sqrt(double(q.d)));
@@ -107,13 +113,22 @@ void check_once(const std::string& name, const Loss& loss, std::mt19937_64& rng)
     std::ostringstream where;
     where << name << " <" << (std::is_same_v<T, float> ? "float" : "double") << "> m=" << q.m << " d=" << q.d;
     const double tol = tolerance<T>();
-    expect_close(fused, ref_loss, tol, where.str() + " loss");
-    if constexpr (Entries == entry_points::also_value)
+    const auto expect_all = [&](T loss_value, const auto& g, const std::string& at) {
+        expect_close(loss_value, ref_loss, tol, at + " loss");
+        expect_close(g[p], ref_p, tol, at + " d/dp");
+        expect_close(g[a], ref_a, tol, at + " d/da");
+        BOOST_REQUIRE_EQUAL(g[w].size(), q.d);
+        for (std::size_t j = 0; j < q.d; ++j) expect_close(g[w](j), ref_w[j], tol, at + " d/dw[" + std::to_string(j) + "]");
+    };
+    expect_all(fused, grads, where.str());
+    if constexpr (Entries == entry_points::also_value) {
         expect_close(ctgrad::value(loss, q.params, batch), ref_loss, tol, where.str() + " value()");
-    expect_close(grads[p], ref_p, tol, where.str() + " d/dp");
-    expect_close(grads[a], ref_a, tol, where.str() + " d/da");
-    BOOST_REQUIRE_EQUAL(grads[w].size(), q.d);
-    for (std::size_t j = 0; j < q.d; ++j) expect_close(grads[w](j), ref_w[j], tol, where.str() + " d/dw[" + std::to_string(j) + "]");
+        const auto rows = ctgrad::make_batch(x = ctgrad::example_major(q.rows), y = q.Y);
+        auto row_grads = q.params.zeros_like();
+        const T row_loss = ctgrad::value_and_grad(loss, q.params, rows, row_grads);
+        expect_all(row_loss, row_grads, where.str() + " example-major");
+        expect_close(ctgrad::value(loss, q.params, rows), ref_loss, tol, where.str() + " example-major value()");
+    }
 }
 
 template <entry_points Entries = entry_points::also_value, class Loss>

@@ -44,11 +44,11 @@ void run_expression(const Expr& e, const Params& params, const Batch& batch, OnC
 ///
 /// The loss's subexpressions are computed once per block of examples and shared with every
 /// partial; those that depend on no input are computed once per call.
-template <expression Loss, class T, class... P, class U, class... B>
-T value_and_grad(const Loss& loss, const parameter_store<T, P...>& params, const batch_view<U, B...>& batch,
+template <expression Loss, class T, class... P, class U, batch_layout L, class... B>
+T value_and_grad(const Loss& loss, const parameter_store<T, P...>& params, const batch_view<U, L, B...>& batch,
                  parameter_store<T, P...>& grads) {
     using params_type = parameter_store<T, P...>;
-    using batch_type = batch_view<U, B...>;
+    using batch_type = batch_view<U, L, B...>;
     detail::require_complete<detail::fused_call::value_and_grad, Loss, params_type, batch_type>();
     if constexpr (!detail::is_bound_v<Loss, params_type, batch_type>) {
         return T{};
@@ -69,18 +69,18 @@ struct value_and_grad_result {
     Store grad;
 };
 
-template <expression Loss, class T, class... P, class U, class... B>
-auto value_and_grad(const Loss& loss, const parameter_store<T, P...>& params, const batch_view<U, B...>& batch) {
+template <expression Loss, class T, class... P, class U, batch_layout L, class... B>
+auto value_and_grad(const Loss& loss, const parameter_store<T, P...>& params, const batch_view<U, L, B...>& batch) {
     auto grads = params.zeros_like();
     const T value = value_and_grad(loss, params, batch, grads);
     return value_and_grad_result<T, parameter_store<T, P...>>{value, std::move(grads)};
 }
 
 /// The mean over the batch of the per-example loss alone (for validation).
-template <expression Loss, class T, class... P, class U, class... B>
-T value(const Loss& loss, const parameter_store<T, P...>& params, const batch_view<U, B...>& batch) {
+template <expression Loss, class T, class... P, class U, batch_layout L, class... B>
+T value(const Loss& loss, const parameter_store<T, P...>& params, const batch_view<U, L, B...>& batch) {
     using params_type = parameter_store<T, P...>;
-    using batch_type = batch_view<U, B...>;
+    using batch_type = batch_view<U, L, B...>;
     detail::require_complete<detail::fused_call::value, Loss, params_type, batch_type>();
     if constexpr (!detail::is_bound_v<Loss, params_type, batch_type>) {
         return T{};
@@ -119,11 +119,11 @@ T value(const Loss& loss, const parameter_store<T, P...>& params, const batch_vi
 
 /// The per-example value of a scalar expression (a model's prediction) for every example of
 /// the batch, written to `out` (resized to the batch when its size differs).
-template <expression Model, class T, class... P, class U, class... B>
-void predict(const Model& model, const parameter_store<T, P...>& params, const batch_view<U, B...>& batch,
+template <expression Model, class T, class... P, class U, batch_layout L, class... B>
+void predict(const Model& model, const parameter_store<T, P...>& params, const batch_view<U, L, B...>& batch,
              xt::xtensor<T, 1>& out) {
     using params_type = parameter_store<T, P...>;
-    using batch_type = batch_view<U, B...>;
+    using batch_type = batch_view<U, L, B...>;
     static_assert(!is_vector_v<Model>, "ctgrad::predict: the model must give one number per example");
     detail::require_complete<detail::fused_call::predict, Model, params_type, batch_type>();
     if constexpr (detail::is_bound_v<Model, params_type, batch_type>) {
@@ -146,8 +146,8 @@ void predict(const Model& model, const parameter_store<T, P...>& params, const b
 }
 
 /// predict, returning a new vector.
-template <expression Model, class T, class... P, class U, class... B>
-xt::xtensor<T, 1> predict(const Model& model, const parameter_store<T, P...>& params, const batch_view<U, B...>& batch) {
+template <expression Model, class T, class... P, class U, batch_layout L, class... B>
+xt::xtensor<T, 1> predict(const Model& model, const parameter_store<T, P...>& params, const batch_view<U, L, B...>& batch) {
     xt::xtensor<T, 1> out;
     predict(model, params, batch, out);
     return out;

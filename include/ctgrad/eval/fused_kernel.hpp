@@ -99,11 +99,16 @@ struct kernel_inputs {
 template <class Inputs, class Entries>
 struct block_frame {
     using value_type = typename Inputs::value_type;
-    using batch_symbols = typename std::remove_cvref_t<decltype(std::declval<const Inputs&>().m_batch)>::symbols;
+    using batch_type = std::remove_cvref_t<decltype(std::declval<const Inputs&>().m_batch)>;
+    using batch_symbols = typename batch_type::symbols;
     using param_symbols = typename std::remove_cvref_t<decltype(std::declval<const Inputs&>().m_params)>::symbols;
+    /// Whether the input S is example-major rows (eval/row_kernel.hpp reads those).
+    template <class S>
+    static constexpr bool in_rows = batch_type::layout == batch_layout::example_major && S::is_vector;
 
     std::array<const value_type*, batch_symbols::size> m_rows{};       ///< each input's data
-    std::array<std::size_t, batch_symbols::size> m_strides{};          ///< each input's feature stride
+    /// Each input's stride: between features' rows (feature-major), or examples' (in_rows).
+    std::array<std::size_t, batch_symbols::size> m_strides{};
     std::array<const value_type*, param_symbols::size> m_param_data{}; ///< each vector parameter's data
     std::array<value_type, param_symbols::size> m_param_values{};      ///< each scalar parameter
     decltype(std::declval<const Inputs&>().m_slots) m_slots{};
@@ -145,6 +150,9 @@ public:
     /// Whether the block asks for rows ahead: in large batches read from memory, or when the
     /// rows collide in the caches and are not copied (run_plan).
     static constexpr bool prefetches = Prefetch;
+    /// Whether the block reads example-major rows (only one example at a time here; lane groups
+    /// of rows are eval/row_kernel.hpp's).
+    static constexpr bool reads_rows = false;
 
     std::size_t m_offset = 0; ///< first example of the block
     std::size_t m_ahead = 0;  ///< first example of the block to prefetch (with Prefetch)
@@ -162,7 +170,12 @@ public:
         // unaligned stores may alias anything) otherwise force the pointers to be reloaded, and
         // the address recomputed, for every chunk of features (docs/performance.md, Why the
         // kernel's constants).
-        for (std::size_t s = 0; s < batch_symbols::size; ++s) m_rows[s] = m_frame.m_rows[s] + m_offset;
+        for_each_type(batch_symbols{}, [&](auto symbol, auto s) {
+            if constexpr (frame_type::template in_rows<typename decltype(symbol)::type>)
+                m_rows[s] = m_frame.m_rows[s] + m_offset * m_frame.m_strides[s];
+            else
+                m_rows[s] = m_frame.m_rows[s] + m_offset;
+        });
     }
 
     /// Computes the entries that depend on the examples (hoisted ones are already there),
@@ -218,6 +231,9 @@ public:
                 return V(m_frame.m_param_data[list_index_v<param_symbols, E>][j]);
             } else if constexpr (list_contains_v<Packed, E>) {
                 return m_packed[list_index_v<Packed, E>][j * K + k];
+            } else if constexpr (frame_type::template in_rows<E>) {
+                static_assert(!simd::is_batch_v<V>, "ctgrad internal: lane groups of example-major rows are row_kernel.hpp's");
+                return m_rows[list_index_v<batch_symbols, E>][j];
             } else {
                 constexpr std::size_t s = list_index_v<batch_symbols, E>;
                 return simd::load<V>(m_rows[s] + j * m_frame.m_strides[s] + k * lanes);

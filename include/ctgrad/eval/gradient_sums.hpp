@@ -145,6 +145,8 @@ CTGRAD_ALWAYS_INLINE inline void accumulate_partial(const Evaluator& ev, Sums& s
     using V = typename Evaluator::lane_type;
     if constexpr (std::is_same_v<G, zero_t>) {
         return;
+    } else if constexpr (P::is_vector && Evaluator::reads_rows) {
+        ev.template add_elements<G>(out, length); // a lane group of example-major rows
     } else if constexpr (P::is_vector && simd::is_batch_v<V> && Evaluator::prefetches) {
         // Last feature first: the rows the reductions read last are the likeliest still in L1
         // when a block's rows do not all fit (docs/performance.md, Why the kernel's constants).

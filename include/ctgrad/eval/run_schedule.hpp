@@ -4,6 +4,7 @@
 #define CTGRAD_EVAL_RUN_SCHEDULE_HPP
 
 #include "ctgrad/eval/fused_kernel.hpp"
+#include "ctgrad/eval/row_kernel.hpp"
 #include "ctgrad/eval/schedule.hpp"
 
 #include <cstdint>
@@ -22,9 +23,16 @@ std::size_t examples_before_aligned(const T* data) noexcept {
     return (sizeof(V) - address % sizeof(V)) % sizeof(V) / sizeof(T);
 }
 
-/// examples_before_aligned for the input with the most features, which most loads read.
+/// Whether the batch's input vectors are example-major rows.
+template <class Inputs>
+inline constexpr bool reads_rows_v = std::remove_cvref_t<decltype(std::declval<const Inputs&>().m_batch)>::layout ==
+                                     batch_layout::example_major;
+
+/// examples_before_aligned for the input with the most features, which most loads read (0 for
+/// example-major rows, which no lane group of examples loads).
 template <class V, class Inputs>
 std::size_t examples_to_align(const Inputs& in) {
+    if constexpr (reads_rows_v<Inputs>) return 0;
     using symbols = typename std::remove_cvref_t<decltype(in.m_batch)>::symbols;
     const typename Inputs::value_type* widest_data = nullptr;
     std::size_t most = 0;
@@ -57,6 +65,7 @@ auto reduction_rows(const Inputs& in) {
 /// gradient reads again after the reductions).
 template <class Entries, class Packed = type_list<>, class Inputs>
 CTGRAD_ALWAYS_INLINE inline kernel_schedule schedule_of(const Inputs& in, std::size_t begin, std::size_t end) {
+    if constexpr (reads_rows_v<Inputs>) return rows_schedule(begin, end);
     using T = typename Inputs::value_type;
     using V = simd::batch<T>;
     const std::size_t examples = in.m_batch.examples();
@@ -70,14 +79,27 @@ CTGRAD_ALWAYS_INLINE inline kernel_schedule schedule_of(const Inputs& in, std::s
     return plan_schedule({simd::lanes_v<V>, sizeof(T), begin, end, examples, to_align, rows});
 }
 
+/// Runs the blocks of one stage of example-major rows from example `from`.
+template <class Entries, class Inputs, class Sums, class OnBlock>
+std::size_t run_row_stage(const block_stage& stage, const Inputs& in, std::size_t from, Sums& sums, OnBlock& on_block) {
+    using T = typename Inputs::value_type;
+    switch (stage.kind) {
+    case block_kind::rows: return for_each_row_group<Entries>(in, from, stage.until, sums, on_block);
+    case block_kind::single: return for_each_block<T, 1, false, Entries>(in, from, stage.until, sums, on_block);
+    default: return from; // rows_schedule plans no other kind
+    }
+}
+
 /// Runs the blocks of one stage from example `from`; returns the first example not covered.
+/// Only the kinds that can read the batch's layout are compiled.
 template <class Entries, class Packed, class Inputs, class Sums, class OnBlock>
 std::size_t run_stage(const block_stage& stage, const Inputs& in, std::size_t from, Sums& sums, OnBlock& on_block) {
     using T = typename Inputs::value_type;
     using V = simd::batch<T>;
     constexpr std::size_t narrow = kernel_tuning::narrow_groups;
     constexpr std::size_t wide = kernel_tuning::wide_groups;
-    switch (stage.kind) {
+    if constexpr (reads_rows_v<Inputs>) return run_row_stage<Entries>(stage, in, from, sums, on_block);
+    else switch (stage.kind) {
     case block_kind::single: return for_each_block<T, 1, false, Entries>(in, from, stage.until, sums, on_block);
     case block_kind::lane_group: return for_each_block<V, 1, false, Entries>(in, from, stage.until, sums, on_block);
     case block_kind::narrow: return for_each_block<V, narrow, false, Entries>(in, from, stage.until, sums, on_block);
@@ -86,6 +108,7 @@ std::size_t run_stage(const block_stage& stage, const Inputs& in, std::size_t fr
     case block_kind::narrow_prefetching: return for_each_block<V, narrow, true, Entries>(in, from, stage.until, sums, on_block);
     case block_kind::wide: return for_each_block<V, wide, false, Entries>(in, from, stage.until, sums, on_block);
     case block_kind::wide_prefetching: return for_each_block<V, wide, true, Entries>(in, from, stage.until, sums, on_block);
+    case block_kind::rows: return from; // plan_schedule never plans rows for feature-major inputs
     }
     return from;
 }
@@ -95,16 +118,18 @@ template <class Entries, class Packed = type_list<>, class Inputs, class Sums, c
 CTGRAD_ALWAYS_INLINE inline void run_schedule(const kernel_schedule& schedule, const Inputs& in, Sums& sums,
                                               OnBlock&& on_block) {
     std::size_t done = schedule.begin_example();
-    if (schedule.only_narrow_blocks()) {
-        // Called directly, these stages fold with schedule_of's early return for a small batch:
-        // no planning is left in a d2l step (through the switch it cost 10% of a value call).
-        using T = typename Inputs::value_type;
-        using V = simd::batch<T>;
-        const std::size_t end = schedule.end_example();
-        done = for_each_block<V, kernel_tuning::narrow_groups, false, Entries>(in, done, end, sums, on_block);
-        done = for_each_block<V, 1, false, Entries>(in, done, end, sums, on_block);
-        for_each_block<T, 1, false, Entries>(in, done, end, sums, on_block);
-        return;
+    if constexpr (!reads_rows_v<Inputs>) {
+        if (schedule.only_narrow_blocks()) {
+            // Called directly, these stages fold with schedule_of's early return for a small batch:
+            // no planning is left in a d2l step (through the switch it cost 10% of a value call).
+            using T = typename Inputs::value_type;
+            using V = simd::batch<T>;
+            const std::size_t end = schedule.end_example();
+            done = for_each_block<V, kernel_tuning::narrow_groups, false, Entries>(in, done, end, sums, on_block);
+            done = for_each_block<V, 1, false, Entries>(in, done, end, sums, on_block);
+            for_each_block<T, 1, false, Entries>(in, done, end, sums, on_block);
+            return;
+        }
     }
     for (const block_stage& stage : schedule) done = run_stage<Entries, Packed>(stage, in, done, sums, on_block);
 }

@@ -2,10 +2,11 @@
 // data: plan_schedule takes the batch's shape and the tuning and returns the ordered stages
 // that the block loop walks (eval/run_schedule.hpp). Pure: tests and benches assert on it.
 //
-// A schedule is, in order: the examples before the widest input's first aligned lane group,
-// one at a time (large batches only); the middle blocks (wide, then narrow), which prefetch
-// where the rows come from memory and copy rows that collide in the caches; single lane
-// groups; the scalar tail.
+// A schedule of feature-major inputs is, in order: the examples before the widest input's
+// first aligned lane group, one at a time (large batches only); the middle blocks (wide, then
+// narrow), which prefetch where the rows come from memory and copy rows that collide in the
+// caches; single lane groups; the scalar tail. One of example-major rows is lane groups of rows
+// (eval/row_kernel.hpp), then the scalar tail.
 #ifndef CTGRAD_EVAL_SCHEDULE_HPP
 #define CTGRAD_EVAL_SCHEDULE_HPP
 
@@ -31,6 +32,7 @@ enum class block_kind : unsigned char {
     narrow_prefetching, ///< narrow, asking for the next block's rows
     wide,               ///< wide_groups lane groups
     wide_prefetching,   ///< wide, asking for the next block's rows
+    rows,               ///< one lane group of example-major rows (eval/row_kernel.hpp)
 };
 
 constexpr std::string_view name(block_kind kind) {
@@ -42,6 +44,7 @@ constexpr std::string_view name(block_kind kind) {
     case block_kind::narrow_prefetching: return "narrow_prefetching";
     case block_kind::wide: return "wide";
     case block_kind::wide_prefetching: return "wide_prefetching";
+    case block_kind::rows: return "rows";
     }
     return "?";
 }
@@ -198,7 +201,15 @@ CTGRAD_ALWAYS_INLINE inline kernel_schedule small_batch_schedule(std::size_t beg
     return schedule;
 }
 
-/// The stages for the examples [shape.begin, shape.end).
+/// Lane groups of example-major rows, then the scalar tail.
+constexpr kernel_schedule rows_schedule(std::size_t begin, std::size_t end) {
+    kernel_schedule schedule(begin, end);
+    schedule.add(block_kind::rows);
+    schedule.add(block_kind::single);
+    return schedule;
+}
+
+/// The stages for the examples [shape.begin, shape.end) of feature-major inputs.
 CTGRAD_ALWAYS_INLINE inline kernel_schedule plan_schedule(const batch_shape& shape, const kernel_tuning& tuning = tuning_in_use) {
     kernel_schedule schedule(shape.begin, shape.end);
     std::size_t from = shape.begin;

@@ -74,14 +74,14 @@ public:
     [[nodiscard]] const lbfgs_options& options() const noexcept { return m_options; }
 
     /// Minimises the batch mean of `loss` over `params`, updating them in place.
-    template <expression Loss, class T, class... P, class... B>
-    lbfgs_result minimize(const Loss& loss, parameter_store<T, P...>& params, const batch_view<T, B...>& batch) {
-        problem<Loss, T, parameter_store<T, P...>, batch_view<T, B...>> f{loss, params, batch, params.zeros_like(), {}};
+    template <expression Loss, class T, class... P, batch_layout L, class... B>
+    lbfgs_result minimize(const Loss& loss, parameter_store<T, P...>& params, const batch_view<T, L, B...>& batch) {
+        problem<Loss, T, parameter_store<T, P...>, batch_view<T, L, B...>> f{loss, params, batch, params.zeros_like(), {}};
         return run(f);
     }
-    template <expression Loss, class T, class... P, class U, class... B>
+    template <expression Loss, class T, class... P, class U, batch_layout L, class... B>
         requires(!std::is_same_v<T, U>)
-    lbfgs_result minimize(const Loss&, parameter_store<T, P...>&, const batch_view<U, B...>&) {
+    lbfgs_result minimize(const Loss&, parameter_store<T, P...>&, const batch_view<U, L, B...>&) {
         static_assert(std::is_same_v<T, U>, "ctgrad::lbfgs::minimize: the parameters and the batch hold different number "
                                             "types: make both float or both double");
         return {};

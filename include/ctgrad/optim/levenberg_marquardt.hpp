@@ -170,9 +170,9 @@ public:
     /// on_iteration(least_squares_iteration) at the start and after every step tried. Throws
     /// least_squares_error when the residual is not finite at the start, a parameter is not
     /// determined by the data there, or a step is not finite; params then hold the last point kept.
-    template <expression Residual, class T, class... P, class... B, class OnIteration = detail::ignore_iteration>
+    template <expression Residual, class T, class... P, batch_layout L, class... B, class OnIteration = detail::ignore_iteration>
     least_squares_result<detail::columns_of_v<P...>> minimize(const Residual& residual, parameter_store<T, P...>& params,
-                                                              const batch_view<T, B...>& batch, OnIteration&& on_iteration = {}) const {
+                                                              const batch_view<T, L, B...>& batch, OnIteration&& on_iteration = {}) const {
         return minimize(single_process{}, residual, params, batch, std::forward<OnIteration>(on_iteration));
     }
 
@@ -181,9 +181,9 @@ public:
     /// reduces its residuals to a factor R, and every rank merges the ranks' factors in rank
     /// order, so every rank takes the same steps from rank 0's parameters and ends with the
     /// same bits. on_iteration runs on every rank.
-    template <process_group G, expression Residual, class T, class... P, class... B, class OnIteration = detail::ignore_iteration>
+    template <process_group G, expression Residual, class T, class... P, batch_layout L, class... B, class OnIteration = detail::ignore_iteration>
     least_squares_result<detail::columns_of_v<P...>> minimize(const G& group, const Residual& residual, parameter_store<T, P...>& params,
-                                                              const batch_view<T, B...>& batch, OnIteration&& on_iteration = {}) const {
+                                                              const batch_view<T, L, B...>& batch, OnIteration&& on_iteration = {}) const {
         constexpr std::size_t N = detail::columns_of_v<P...>;
         using store = parameter_store<T, P...>;
         using numbers = detail::column_numbers<N>;
@@ -198,7 +198,7 @@ public:
             throw invalid_argument("ctgrad::levenberg_marquardt::minimize: the batch has no examples; pass make_batch(...) of the data");
         detail::broadcast_parameters(group, params, buffer);
 
-        detail::residual_pass<Residual, store, batch_view<T, B...>> pass(residual, params, batch);
+        detail::residual_pass<Residual, store, batch_view<T, L, B...>> pass(residual, params, batch);
         const auto run = [&](const store& at, detail::streaming_qr<N>& out) {
             return detail::group_factor(group, pass, batch.examples(), at, out, buffer);
         };
@@ -315,10 +315,10 @@ public:
         return result;
     }
 
-    template <expression Residual, class T, class... P, class U, class... B, class OnIteration = detail::ignore_iteration>
+    template <expression Residual, class T, class... P, class U, batch_layout L, class... B, class OnIteration = detail::ignore_iteration>
         requires(!std::is_same_v<T, U>)
     least_squares_result<detail::columns_of_v<P...>> minimize(const Residual&, parameter_store<T, P...>&,
-                                                              const batch_view<U, B...>&, OnIteration&& = {}) const {
+                                                              const batch_view<U, L, B...>&, OnIteration&& = {}) const {
         static_assert(std::is_same_v<T, U>, "ctgrad::levenberg_marquardt::minimize: the parameters and the batch hold "
                                             "different number types: make both float or both double");
         return {};

@@ -202,9 +202,9 @@ struct ignore_iteration {
 /// The batch means of the loss, of its gradient and of its Hessian by every parameter of
 /// `params` (all scalars). Entry (i, j) of the Hessian is the mean of d(d(loss, p_i), p_j),
 /// derived at compile time; the result is symmetrised against roundoff.
-template <expression Loss, class T, class... P, class... B>
+template <expression Loss, class T, class... P, batch_layout L, class... B>
 second_order<T, sizeof...(P)> value_grad_hessian(const Loss& loss, const parameter_store<T, P...>& params,
-                                                 const batch_view<T, B...>& batch) {
+                                                 const batch_view<T, L, B...>& batch) {
     constexpr std::size_t n = sizeof...(P);
     second_order<T, n> out;
     detail::require_scalar_parameters<P...>();
@@ -273,8 +273,8 @@ public:
     /// calling on_iteration(newton_iteration) at the start and after every step. Throws
     /// newton_error when the loss is not finite or the Hessian is singular or not positive
     /// definite (naming the parameters); params then hold the last point reached.
-    template <expression Loss, class T, class... P, class... B, class OnIteration = detail::ignore_iteration>
-    newton_result minimize(const Loss& loss, parameter_store<T, P...>& params, const batch_view<T, B...>& batch,
+    template <expression Loss, class T, class... P, batch_layout L, class... B, class OnIteration = detail::ignore_iteration>
+    newton_result minimize(const Loss& loss, parameter_store<T, P...>& params, const batch_view<T, L, B...>& batch,
                            OnIteration&& on_iteration = {}) const {
         return minimize(single_process{}, loss, params, batch, std::forward<OnIteration>(on_iteration));
     }
@@ -283,8 +283,8 @@ public:
     /// with its own share of the examples in `batch` (possibly none): the loss, gradient and
     /// Hessian are the ranks' sums added in rank order, so every rank takes the same steps from
     /// rank 0's parameters and ends with the same bits. on_iteration runs on every rank.
-    template <process_group G, expression Loss, class T, class... P, class... B, class OnIteration = detail::ignore_iteration>
-    newton_result minimize(const G& group, const Loss& loss, parameter_store<T, P...>& params, const batch_view<T, B...>& batch,
+    template <process_group G, expression Loss, class T, class... P, batch_layout L, class... B, class OnIteration = detail::ignore_iteration>
+    newton_result minimize(const G& group, const Loss& loss, parameter_store<T, P...>& params, const batch_view<T, L, B...>& batch,
                            OnIteration&& on_iteration = {}) const {
         newton_result result;
         detail::require_scalar_parameters<P...>();
@@ -326,9 +326,9 @@ public:
         return result;
     }
 
-    template <expression Loss, class T, class... P, class U, class... B, class OnIteration = detail::ignore_iteration>
+    template <expression Loss, class T, class... P, class U, batch_layout L, class... B, class OnIteration = detail::ignore_iteration>
         requires(!std::is_same_v<T, U>)
-    newton_result minimize(const Loss&, parameter_store<T, P...>&, const batch_view<U, B...>&, OnIteration&& = {}) const {
+    newton_result minimize(const Loss&, parameter_store<T, P...>&, const batch_view<U, L, B...>&, OnIteration&& = {}) const {
         static_assert(std::is_same_v<T, U>, "ctgrad::newton::minimize: the parameters and the batch hold different number "
                                             "types: make both float or both double");
         return {};

@@ -59,13 +59,13 @@ inline long double sum_of_squares(const double* r, std::size_t count) noexcept {
 template <class Residual, class Params, class Batch>
 class residual_pass;
 
-template <class Residual, class T, class... P, class... B>
-class residual_pass<Residual, parameter_store<T, P...>, batch_view<T, B...>> {
+template <class Residual, class T, class... P, batch_layout L, class... B>
+class residual_pass<Residual, parameter_store<T, P...>, batch_view<T, L, B...>> {
 public:
     /// J's column count, or dynamic_columns when a parameter is a vector.
     static constexpr std::size_t N = columns_of_v<P...>;
     using store = parameter_store<T, P...>;
-    using batch_type = batch_view<T, B...>;
+    using batch_type = batch_view<T, L, B...>;
 
     /// For a batch of at least one example (minimize checks) and parameters of the lengths that
     /// `params` has. Throws ctgrad::invalid_argument when a vector partial's inputs and its

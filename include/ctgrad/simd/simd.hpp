@@ -63,6 +63,17 @@ inline void prefetch(const void* p) noexcept {
 #endif
 }
 
+/// prefetch, into L2 only: for lines needed after those being read now, which L1 cannot hold too.
+inline void prefetch_to_l2(const void* p) noexcept {
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+    asm volatile("prefetcht1 %0" : : "m"(*static_cast<const char*>(p)));
+#elif defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(p, 0, 2);
+#else
+    (void)p;
+#endif
+}
+
 #if defined(__AVX512F__)
 namespace avx512 {
 
