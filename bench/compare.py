@@ -145,7 +145,8 @@ def measure_fit_torch(s, quick):
 
 
 def full_batch_filter():
-    return "^(ctgrad_value_and_grad|ctgrad_value|hand_scalar_loop|read_probe)(_threads)?<(float|double)>/pytorch_sizes/"
+    return ("^(ctgrad_(rows_)?value_and_grad|ctgrad_(rows_)?value|hand_scalar_loop|read_probe)(_threads)?"
+            "<(float|double)>/pytorch_sizes/")
 
 
 # PyTorch runs on 1 thread and on every core; the table takes the faster (on 2026-11-27's VM
@@ -293,15 +294,18 @@ def table(s):
             # against the probe on the same threads.
             for suffix, where in (("", "1 thread"), ("_threads", "all threads")):
                 for variant, torch_variant, label in (("ctgrad_value_and_grad", "torch_value_and_grad", "loss+grad"),
-                                                      ("ctgrad_value", "torch_value", "loss alone")):
+                                                      ("ctgrad_value", "torch_value", "loss alone"),
+                                                      ("ctgrad_rows_value_and_grad", "torch_value_and_grad",
+                                                       "loss+grad, example-major rows"),
+                                                      ("ctgrad_rows_value", "torch_value", "loss alone, example-major rows")):
                     ct = s.median(f"{key}/{variant}{suffix}")
                     if ct is None:
                         continue
-                    hand = s.median(f"{key}/hand_scalar_loop") if variant == "ctgrad_value_and_grad" else None
+                    hand = s.median(f"{key}/hand_scalar_loop") if variant.endswith("value_and_grad") else None
                     torch, torch_threads = fastest_torch(s, f"{key}/{torch_variant}")
                     probe = s.median(f"{key}/read_probe{suffix}")
                     targets = "-"
-                    if variant == "ctgrad_value_and_grad":
+                    if variant.endswith("value_and_grad"):
                         targets = (f"PyTorch ≥ {torch_bound}×: {verdict(ratio(torch, ct), torch_bound, False)}; "
                                    f"probe ≥ 0.9: {verdict(ratio(probe, ct), 0.9, False)}")
                     torch_label = f"{fmt_time(torch)} ({torch_threads} thr.)" if torch is not None else "-"

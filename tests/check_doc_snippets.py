@@ -70,7 +70,8 @@ constexpr ctgrad::param_vec<"w"> w;
 constexpr ctgrad::param<"b"> b;
 constexpr auto loss = ctgrad::square(ctgrad::dot(x, w) + b - y) / 2_c;
 """,
-            # One step's loss and gradient, of the first block's loss, over the data X, Y.
+            # One step's loss and gradient, of the first block's loss, over the data X, Y (and the
+            # same examples one row each, R).
             "ctgrad::value_and_grad(loss, params, batch, grads)": """
 constexpr ctgrad::input_vec<"x"> x;
 constexpr ctgrad::input<"y"> y;
@@ -78,6 +79,7 @@ constexpr ctgrad::param_vec<"w"> w;
 constexpr ctgrad::param<"b"> b;
 constexpr auto loss = ctgrad::square(ctgrad::dot(x, w) + b - y) / 2_c;
 extern xt::xtensor<double, 2> X;
+extern xt::xtensor<double, 2> R;
 extern xt::xtensor<double, 1> Y;
 """,
             # Misra1a: one scalar input per example.
