@@ -3,7 +3,7 @@
 // d x m block, one contiguous row per feature (SIMD lanes run over examples), or example-major
 // m x d rows, one contiguous row per example (SIMD lanes run over features; NumPy's C order).
 // The layout is part of the batch's type, so each kernel is compiled only for the data it reads
-// (docs/performance.md, Layouts).
+// (docs/evaluation.md, Example-major rows).
 #ifndef CTGRAD_EVAL_BATCH_HPP
 #define CTGRAD_EVAL_BATCH_HPP
 

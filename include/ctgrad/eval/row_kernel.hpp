@@ -14,6 +14,7 @@
 
 #include "ctgrad/eval/fused_kernel.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 
@@ -35,8 +36,10 @@ public:
     using frame_type = block_frame<Inputs, Entries>;
 
     std::size_t m_offset = 0; ///< first example of the group
+    std::size_t m_last = 0;   ///< the last example whose row may be prefetched
 
-    row_evaluator(const frame_type& frame, std::size_t offset) : m_offset(offset), m_frame(frame) {
+    row_evaluator(const frame_type& frame, std::size_t offset, std::size_t last)
+        : m_offset(offset), m_last(last), m_frame(frame) {
         for_each_type(Entries{}, [&](auto type, auto index) {
             if constexpr (!depends_on_input_v<typename decltype(type)::type>) store(index, V(m_frame.m_hoisted[index]));
         });
@@ -180,9 +183,11 @@ private:
         }
     }
 
-    /// Asks for features j to j + count of row e (of a later group) of every input in Leaves.
+    /// Asks for features j to j + count of row e (of a later group, or the last row) of every
+    /// input in Leaves.
     template <class Leaves>
     CTGRAD_ALWAYS_INLINE void prefetch_rows(std::size_t j, std::size_t e, std::size_t count) const {
+        e = std::min(e, m_last - m_offset);
         for_each_type(Leaves{}, [&](auto symbol, auto) {
             using S = typename decltype(symbol)::type;
             if constexpr (!S::is_param) {
@@ -277,7 +282,7 @@ CTGRAD_NEVER_INLINE std::size_t for_each_row_group(const Inputs& in, std::size_t
     const typename evaluator_type::frame_type frame(in);
     Sums running{};
     for (; end - offset >= step; offset += step) {
-        evaluator_type evaluator(frame, offset);
+        evaluator_type evaluator(frame, offset, end - 1);
         evaluator.compute();
         on_block(evaluator, running);
     }
