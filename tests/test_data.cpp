@@ -1,5 +1,6 @@
 // Data: the portable random engine, d2l's synthetic data, the dataset split and the loaders
-// (shuffling, the short last batch, reused buffers, in-place validation views).
+// (shuffling, the short last batch, reused buffers, in-place validation views), and the same
+// in example-major rows, batch for batch the feature-major numbers.
 #define BOOST_TEST_MODULE ctgrad_data
 #define BOOST_TEST_DYN_LINK
 #include <boost/test/unit_test.hpp>
@@ -31,6 +32,45 @@ std::vector<std::size_t> epoch_indices(data::minibatch_loader<double>& loader) {
         for (std::size_t k = 0; k < batch.size(); ++k) seen.push_back(order[at++]);
     }
     return seen;
+}
+
+constexpr auto rows_layout = ctgrad::batch_layout::example_major;
+using rows_dataset = data::dataset<double, rows_layout>;
+using rows_batch = data::minibatch<double, rows_layout>;
+
+/// n examples of d features, row i = example i, drawn from N(0, 1); targets from N(0, 1) too.
+std::pair<xt::xtensor<double, 2>, xt::xtensor<double, 1>> random_rows(std::size_t n, std::size_t d, std::uint64_t seed) {
+    data::random_engine random(seed);
+    auto rows = xt::xtensor<double, 2>::from_shape({n, d});
+    auto targets = xt::xtensor<double, 1>::from_shape({n});
+    for (auto& v : rows) v = random.normal();
+    for (auto& v : targets) v = random.normal();
+    return {std::move(rows), std::move(targets)};
+}
+
+/// How many numbers of the two batches differ (features and targets), or the size when the
+/// shapes differ.
+std::size_t differences(const data::minibatch<double>& columns, const rows_batch& rows) {
+    if (rows.size() != columns.size() || rows.features.m_features != columns.features.m_features)
+        return std::max<std::size_t>(rows.size() + columns.size(), 1);
+    std::size_t count = 0;
+    for (std::size_t k = 0; k < rows.size(); ++k) {
+        for (std::size_t j = 0; j < rows.features.m_features; ++j)
+            count += rows.features.m_data[k * rows.features.m_stride + j] !=
+                     columns.features.m_data[j * columns.features.m_stride + k];
+        count += rows.targets.m_data[k] != columns.targets.m_data[k];
+    }
+    return count;
+}
+
+template <class F>
+std::string error_of(F&& call) {
+    try {
+        call();
+    } catch (const ctgrad::invalid_argument& e) {
+        return e.what();
+    }
+    return "no error";
 }
 
 } // namespace
@@ -346,6 +386,183 @@ BOOST_AUTO_TEST_CASE(a_scalar_input_takes_one_feature_only) {
     });
     const xt::xtensor<double, 2> one_feature{{1, 2}};
     BOOST_TEST(ctgrad::make_batch(t = one_feature).examples() == 2u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(example_major)
+
+BOOST_AUTO_TEST_CASE(from_rows_keeps_the_rows_and_counts_the_features) {
+    auto [rows, targets] = random_rows(7, 3, 1);
+    const xt::xtensor<double, 2> kept = rows;
+    auto d = rows_dataset::from_rows(std::move(rows), targets, {.num_train = 5, .batch_size = 2, .seed = 3});
+    static_assert(decltype(d)::layout == rows_layout);
+    BOOST_TEST(d.features() == kept); // shape (n, d), not transposed
+    BOOST_TEST(d.size() == 7u);
+    BOOST_TEST(d.num_features() == 3u);
+    BOOST_TEST(d.num_train() == 5u);
+    BOOST_TEST(d.num_val() == 2u);
+    BOOST_TEST(d.options().seed == 3u);
+    const auto all = d.train_batch();
+    BOOST_TEST(all.features.m_data == d.features().data()); // in place
+    BOOST_TEST(all.features.m_stride == 3u);
+    BOOST_TEST(all.size() == 5u);
+}
+
+BOOST_AUTO_TEST_CASE(to_example_major_keeps_the_examples_the_split_and_the_seed) {
+    auto columns = data::synthetic_regression_data({2, -3.4, 0.5}, 4.2, {.num_train = 40, .num_val = 9, .batch_size = 8, .seed = 6});
+    const auto rows = data::to_example_major(columns);
+    static_assert(std::is_same_v<std::remove_cvref_t<decltype(rows)>, rows_dataset>);
+    BOOST_TEST((rows.features().shape() == std::array<std::size_t, 2>{49, 3}));
+    for (std::size_t i = 0; i < 49; ++i)
+        for (std::size_t j = 0; j < 3; ++j) BOOST_TEST(rows.features()(i, j) == columns.features()(j, i));
+    BOOST_TEST(rows.targets() == columns.targets());
+    BOOST_TEST(rows.num_features() == 3u);
+    BOOST_TEST(rows.num_train() == 40u);
+    BOOST_TEST(rows.num_val() == 9u);
+    BOOST_TEST(rows.batch_size() == 8u);
+    BOOST_TEST(rows.options().seed == 6u);
+    BOOST_TEST(!rows.is_shard());
+    BOOST_TEST(differences(columns.train_batch(), rows.train_batch()) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(loaders_give_the_feature_major_numbers_epoch_after_epoch) {
+    // 100 training examples in batches of 16 (the last one of 4) and 37 validation ones (the
+    // last batch of 5), from the same rows and seed in both layouts.
+    auto [rows, targets] = random_rows(137, 3, 2);
+    const data::split_options split{.num_train = 100, .batch_size = 16, .seed = 8};
+    auto columns = data::dataset<double>::from_rows(rows, targets, split);
+    auto by_rows = rows_dataset::from_rows(rows, targets, split);
+    auto& train_columns = columns.train_dataloader();
+    auto& train_rows = by_rows.train_dataloader();
+    BOOST_TEST(train_rows.size() == 7u);
+    BOOST_TEST(train_rows.num_features() == 3u);
+    std::vector<std::vector<std::size_t>> orders;
+    for (int epoch = 0; epoch < 3; ++epoch) {
+        train_columns.start_epoch();
+        train_rows.start_epoch();
+        BOOST_TEST(train_rows.order() == train_columns.order());
+        orders.push_back(train_rows.order());
+        for (std::size_t i = 0; i < train_rows.size(); ++i) {
+            const auto batch = train_rows.batch(i);
+            BOOST_TEST(batch.size() == (i == 6 ? 4u : 16u));
+            BOOST_TEST(batch.features.m_stride == 3u); // the gathered rows lie back to back
+            BOOST_TEST(differences(train_columns.batch(i), batch) == 0u, "epoch " << epoch << ", batch " << i);
+        }
+        std::size_t at = 100;
+        for (std::size_t i = 0; i < by_rows.val_dataloader().size(); ++i) {
+            const auto batch = by_rows.val_dataloader().batch(i);
+            BOOST_TEST(batch.features.m_data == by_rows.features().data() + at * 3); // a view, no copy
+            BOOST_TEST(differences(columns.val_dataloader().batch(i), batch) == 0u);
+            at += batch.size();
+        }
+        BOOST_TEST(at == 137u);
+        BOOST_TEST(by_rows.val_dataloader().batch(2).size() == 5u);
+    }
+    BOOST_TEST((orders[0] != orders[1] && orders[1] != orders[2]));
+}
+
+BOOST_AUTO_TEST_CASE(gathered_rows_reuse_one_aligned_buffer) {
+    auto rows = data::to_example_major(data::synthetic_regression_data({1.0, 2.0}, 0.0, {.seed = 3}));
+    const double* first = nullptr;
+    for (int epoch = 0; epoch < 2; ++epoch)
+        for (const auto& batch : rows.train_dataloader()) {
+            if (!first) first = batch.features.m_data;
+            BOOST_TEST(batch.features.m_data == first);
+            BOOST_TEST(reinterpret_cast<std::uintptr_t>(batch.targets.m_data) % 64 == 0u);
+        }
+    BOOST_TEST(reinterpret_cast<std::uintptr_t>(first) % 64 == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_share_of_rows_starts_at_its_first_example) {
+    auto [rows, targets] = random_rows(50, 4, 3);
+    const data::split_options split{.num_train = 47, .batch_size = 10, .seed = 4};
+    auto columns = data::dataset<double>::from_rows(rows, targets, split);
+    auto by_rows = rows_dataset::from_rows(rows, targets, split);
+    const rows_batch whole = by_rows.train_batch();
+    std::size_t next = 0;
+    for (std::size_t rank = 0; rank < 3; ++rank) {
+        const rows_batch share = data::share_of(whole, rank, 3);
+        const data::row_range expected = data::share_of(47, rank, 3);
+        BOOST_TEST(share.size() == expected.count);
+        BOOST_TEST(share.features.m_data == by_rows.features().data() + expected.first * 4);
+        BOOST_TEST(share.targets.m_data == by_rows.targets().data() + expected.first);
+        BOOST_TEST(share.features.m_stride == 4u);
+        BOOST_TEST(differences(data::share_of(columns.train_batch(), rank, 3), share) == 0u);
+        BOOST_TEST(differences(columns.train_batch(rank, 3), by_rows.train_batch(rank, 3)) == 0u);
+        BOOST_TEST(expected.first == next);
+        next += share.size();
+    }
+    BOOST_TEST(next == 47u);
+}
+
+BOOST_AUTO_TEST_CASE(a_rank_takes_its_share_of_every_gathered_batch) {
+    auto [rows, targets] = random_rows(60, 2, 5);
+    const data::split_options split{.num_train = 45, .batch_size = 8, .seed = 6};
+    auto columns = data::dataset<double>::from_rows(rows, targets, split);
+    auto whole = rows_dataset::from_rows(rows, targets, split);
+    auto share = rows_dataset::from_rows(rows, targets, split);
+    columns.train_dataloader().take_share(1, 3);
+    share.train_dataloader().take_share(1, 3);
+    share.val_dataloader().take_share(1, 3);
+    columns.val_dataloader().take_share(1, 3);
+    for (int epoch = 0; epoch < 2; ++epoch) {
+        whole.train_dataloader().start_epoch();
+        share.train_dataloader().start_epoch();
+        columns.train_dataloader().start_epoch();
+        for (std::size_t i = 0; i < whole.train_dataloader().size(); ++i) {
+            const auto full = whole.train_dataloader().batch(i);
+            const auto mine = share.train_dataloader().batch(i);
+            const data::row_range part = data::share_of(full.size(), 1, 3);
+            BOOST_TEST_REQUIRE(mine.size() == part.count);
+            for (std::size_t k = 0; k < mine.size(); ++k) {
+                BOOST_TEST(mine.features.m_data[k * 2] == full.features.m_data[(part.first + k) * 2]);
+                BOOST_TEST(mine.features.m_data[k * 2 + 1] == full.features.m_data[(part.first + k) * 2 + 1]);
+                BOOST_TEST(mine.targets.m_data[k] == full.targets.m_data[part.first + k]);
+            }
+            BOOST_TEST(differences(columns.train_dataloader().batch(i), mine) == 0u);
+        }
+        for (std::size_t i = 0; i < share.val_dataloader().size(); ++i)
+            BOOST_TEST(differences(columns.val_dataloader().batch(i), share.val_dataloader().batch(i)) == 0u);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_shard_stays_a_shard_and_keeps_its_batches_whole) {
+    auto rows = data::to_example_major(
+        data::synthetic_regression_shard(std::vector<double>{1.0, -1.0}, 0.5, {10, 30}, {.num_train = 30, .num_val = 20, .batch_size = 4}));
+    BOOST_TEST(rows.is_shard());
+    BOOST_TEST(rows.num_train() == 20u);
+    rows.train_dataloader().take_share(2, 4);
+    BOOST_TEST(rows.train_dataloader().batch(0).size() == 4u);
+    BOOST_TEST(rows.train_batch(2, 4).size() == 20u);
+}
+
+BOOST_AUTO_TEST_CASE(bad_data_is_named_with_the_shape_expected) {
+    auto make = [](xt::xtensor<double, 2> f, xt::xtensor<double, 1> t, data::split_options o) {
+        return [f = std::move(f), t = std::move(t), o] { rows_dataset d(f, t, o); };
+    };
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const double inf = std::numeric_limits<double>::infinity();
+    // Three examples of two features, given feature-major (2, 3) by mistake.
+    BOOST_TEST(error_of(make({{1, 2, 3}, {4, 5, 6}}, {1, 2, 3}, {.num_train = 1})) ==
+               "ctgrad::data::dataset (example-major): features of shape (2, 3) hold 2 examples but targets have 3: "
+               "example-major features have shape (examples, features), here (3, d)");
+    BOOST_TEST(error_of(make({{1, 2}, {3, 4}}, {1, 2}, {.num_train = 3})) ==
+               "ctgrad::data::dataset (example-major): num_train is 3 but there are only 2 examples");
+    BOOST_TEST(error_of(make({{1, 2}, {3, 4}}, {1, 2}, {.num_train = 1, .batch_size = 0})) ==
+               "ctgrad::data::dataset (example-major): batch_size must be at least 1");
+    // Row 1 is example 1: its feature 0 is the first number that is not finite.
+    BOOST_TEST(error_of(make({{1, 2, 3}, {nan, 5, inf}}, {1, 2}, {.num_train = 1})) ==
+               "ctgrad::data::dataset (example-major): feature 0 of example 1 is not finite");
+    BOOST_TEST(error_of(make({{1, 2, 3}, {4, 5, 6}}, {1, inf}, {.num_train = 1})) ==
+               "ctgrad::data::dataset (example-major): the target of example 1 is not finite");
+    BOOST_TEST(error_of(make({{1, 2, 3}, {4, 5, 6}}, {1, 2}, {.num_train = 2})) == "no error");
+    BOOST_TEST(error_of([] {
+                   rows_dataset::from_rows(xt::xtensor<double, 2>{{1, 2}, {3, 4}, {5, 6}}, {1, 2}, {.num_train = 1});
+               }).starts_with("ctgrad::data::dataset (example-major): features of shape (3, 2) hold 3 examples but targets have 2"));
+    // to_example_major of good data is good data.
+    BOOST_TEST(error_of([] { (void)data::to_example_major(data::synthetic_regression_data({1.0}, 0.0, {.num_train = 3, .num_val = 1})); }) ==
+               "no error");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

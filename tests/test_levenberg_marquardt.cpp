@@ -2,7 +2,8 @@
 // equations, blocks of rows and merged factors against rows one at a time, the same large fit
 // on any number of threads, the model + dataset overload, NIST's Misra1a fitted from both starts to its certified values and standard
 // deviations, an exact fit, the callback, vector parameters (against the linear least-squares
-// solution written out, in chunks of many columns, nonlinear, through a model), and the errors
+// solution written out, in chunks of many columns, nonlinear, through a model, on example-major
+// rows), and the errors
 // for bad options, a residual not finite at the start, a parameter the data do not determine,
 // mismatched lengths and an empty batch.
 #define BOOST_TEST_MODULE ctgrad_levenberg_marquardt
@@ -481,6 +482,40 @@ BOOST_AUTO_TEST_CASE(fits_the_books_linear_model_through_the_model_overload) {
     BOOST_TEST(std::abs(fitted_w(1) + 3.4) < 4 * result.standard_errors[1]);
     BOOST_TEST(std::abs(fitted_b - 4.2) < 4 * result.standard_errors[2]);
     BOOST_TEST(result.standard_errors[0] < 0.01);
+}
+
+BOOST_AUTO_TEST_CASE(fits_the_same_model_on_example_major_rows) {
+    // The same fit from the rows of the same data: the row kernel sums in another order, so
+    // the two agree to rounding.
+    auto columns = data::synthetic_regression_data({2, -3.4, 0.7}, 4.2, {.seed = 6});
+    auto rows = data::to_example_major(columns);
+    auto by_columns = ctgrad::nn::linear_regression(0.03);
+    auto by_rows = ctgrad::nn::linear_regression(0.03);
+    const auto fit_columns = ctgrad::levenberg_marquardt().minimize(by_columns, columns);
+    const auto fit_rows = ctgrad::levenberg_marquardt().minimize(by_rows, rows);
+    BOOST_TEST(fit_rows.converged(), ctgrad::to_string(fit_rows.termination));
+    BOOST_TEST(fit_rows.examples == rows.num_train());
+    BOOST_TEST(fit_rows.cost == fit_columns.cost, boost::test_tools::tolerance(1e-10));
+    const auto [w_rows, b_rows] = by_rows.get_w_b();
+    const auto [w_columns, b_columns] = by_columns.get_w_b();
+    BOOST_REQUIRE(w_rows.size() == 3u);
+    for (std::size_t j = 0; j < 3; ++j) BOOST_TEST(w_rows(j) == w_columns(j), boost::test_tools::tolerance(1e-10));
+    BOOST_TEST(b_rows == b_columns, boost::test_tools::tolerance(1e-10));
+    for (std::size_t k = 0; k < 4; ++k)
+        BOOST_TEST(fit_rows.standard_errors[k] == fit_columns.standard_errors[k], boost::test_tools::tolerance(1e-10));
+    BOOST_TEST(std::abs(w_rows(1) + 3.4) < 4 * fit_rows.standard_errors[1]);
+
+    // Misra1a's scalar input x, one number per row, and rank 1's share of the rows of 3 ranks.
+    auto misra_rows = xt::xtensor<double, 2>::from_shape({misra_x.size(), 1});
+    std::copy(misra_x.begin(), misra_x.end(), misra_rows.begin());
+    auto readings = data::dataset<double, ctgrad::batch_layout::example_major>::from_rows(std::move(misra_rows), misra_y,
+                                                                                          {.num_train = misra_x.size()});
+    auto model = ctgrad::nn::make_model(b1 * (1_c - ctgrad::exp(-(b2 * x))), ctgrad::loss::mse, y);
+    model.parameters()[b1] = 250.0;
+    model.parameters()[b2] = 5e-4;
+    ctgrad::levenberg_marquardt().minimize(model, readings);
+    BOOST_TEST(lre(model.parameters()[b1], misra_b1) > 9.5);
+    BOOST_TEST(lre(model.parameters()[b2], misra_b2) > 9.5);
 }
 
 BOOST_AUTO_TEST_CASE(names_the_component_the_data_do_not_determine_and_mismatched_lengths) {

@@ -1,7 +1,7 @@
 // Newton's method (optim/newton.hpp): the Hessian it uses (derived types pinned, values
 // against hand computations), one step on a quadratic, true parameters recovered on
-// Ohm-like and Planck-like data, the line search, and the errors for singular and
-// indefinite Hessians and non-finite losses.
+// Ohm-like data (also in example-major rows) and Planck-like data, the line search, and the
+// errors for singular and indefinite Hessians and non-finite losses.
 #define BOOST_TEST_MODULE ctgrad_newton
 #define BOOST_TEST_DYN_LINK
 #include <boost/test/unit_test.hpp>
@@ -154,6 +154,14 @@ BOOST_AUTO_TEST_CASE(recovers_ohms_law) {
     BOOST_TEST(result.iterations == 1u); // the loss is quadratic in (R, U0)
     BOOST_TEST(std::abs(model.parameters()[resistance] / 4.7 - 1) < 0.01);
     BOOST_TEST(std::abs(model.parameters()[offset] - 0.15) < 0.05);
+
+    // The same readings example-major, one number per row.
+    auto rows = data::to_example_major(readings);
+    auto by_rows = ctgrad::nn::make_model(resistance * current + offset, ctgrad::loss::mse, ctgrad::input<"voltage">{});
+    const auto rows_result = ctgrad::newton().minimize(by_rows, rows);
+    BOOST_TEST(rows_result.converged);
+    BOOST_TEST(close(by_rows.parameters()[resistance], model.parameters()[resistance], 1e-10));
+    BOOST_TEST(close(by_rows.parameters()[offset], model.parameters()[offset], 1e-10));
 }
 
 BOOST_AUTO_TEST_CASE(recovers_planck_temperature) {

@@ -1,6 +1,7 @@
 // Training: sgd, clipping by global norm (against hand computations), the trainer on the
 // book's workload (the accuracy table of docs/design.md, "The d2l reference" over 20 seeds), on a second model
-// written by hand, divergence, determinism, and the callbacks.
+// written by hand, divergence, determinism, the callbacks, and example-major data (the same
+// parameters as feature-major).
 #define BOOST_TEST_MODULE ctgrad_train
 #define BOOST_TEST_DYN_LINK
 #include <boost/test/unit_test.hpp>
@@ -69,6 +70,24 @@ data::dataset<double> quadratic_data(std::size_t n, std::uint64_t seed) {
     }
     return data::dataset<double>(std::move(features), std::move(targets), {.num_train = n * 4 / 5, .batch_size = 16, .seed = seed});
 }
+
+constexpr auto rows_layout = ctgrad::batch_layout::example_major;
+
+// A model written by hand for example-major data only: d2l's linear regression.
+struct rows_only_model {
+    using value_type = double;
+    scratch m_scratch{2, 0.03, {.seed = 4}};
+
+    static constexpr auto loss() { return scratch::loss(); }
+    auto bind(const data::minibatch<double, rows_layout>& batch) const {
+        return ctgrad::make_batch(scratch::x = batch.features, scratch::y = batch.targets);
+    }
+    scratch::parameters_type& parameters() { return m_scratch.parameters(); }
+    ctgrad::sgd configure_optimizers() const { return m_scratch.configure_optimizers(); }
+};
+static_assert(ctgrad::model<rows_only_model, rows_layout>);
+static_assert(!ctgrad::model<rows_only_model>);
+static_assert(ctgrad::model<scratch, rows_layout>);
 
 // A callback that records what it hears.
 struct recorder {
@@ -365,6 +384,75 @@ BOOST_AUTO_TEST_CASE(progress_bar_draws_when_asked_and_erases_itself) {
     ctgrad::progress_bar silent(quiet);
     ctgrad::trainer({.max_epochs = 1}).fit(model, d, silent);
     BOOST_TEST(quiet.str().empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(example_major_data)
+
+BOOST_AUTO_TEST_CASE(the_books_model_learns_the_same_parameters_from_rows) {
+    for (std::uint64_t seed = 0; seed < 10; ++seed) {
+        auto columns = data::synthetic_regression_data({2, -3.4}, 4.2, {.seed = seed});
+        auto rows = data::to_example_major(columns);
+        scratch by_columns(2, 0.03, {.seed = seed}), by_rows(2, 0.03, {.seed = seed});
+        const auto h_columns = ctgrad::trainer({.max_epochs = 10}).fit(by_columns, columns);
+        const auto h_rows = ctgrad::trainer({.max_epochs = 10}).fit(by_rows, rows);
+        const auto& p = by_rows.parameters();
+        const auto& q = by_columns.parameters();
+        BOOST_TEST(p[scratch::w](0) == q[scratch::w](0), boost::test_tools::tolerance(1e-12));
+        BOOST_TEST(p[scratch::w](1) == q[scratch::w](1), boost::test_tools::tolerance(1e-12));
+        BOOST_TEST(p[scratch::b] == q[scratch::b], boost::test_tools::tolerance(1e-12));
+        BOOST_TEST(h_rows.val_loss.back() == h_columns.val_loss.back(), boost::test_tools::tolerance(1e-9));
+        BOOST_TEST(h_rows.train_loss.size() == h_columns.train_loss.size());
+        // The bounds of ten_epochs_over_100_seeds.
+        const double max_error =
+            std::max({std::abs(p[scratch::w](0) - 2), std::abs(p[scratch::w](1) + 3.4), std::abs(p[scratch::b] - 4.2)});
+        BOOST_TEST(max_error < 0.005, "seed " << seed << ": max error " << max_error);
+        BOOST_TEST(h_rows.val_loss.back() < 1e-4, "seed " << seed);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(library_and_hand_written_models_bind_rows) {
+    auto columns = data::synthetic_regression_data({2, -3.4}, 4.2, {.seed = 4});
+    auto rows = data::to_example_major(columns);
+    // nn's concise model sizes its weight from the rows' features.
+    auto concise_columns = ctgrad::nn::linear_regression(0.03, {.seed = 4});
+    auto concise_rows = ctgrad::nn::linear_regression(0.03, {.seed = 4});
+    ctgrad::trainer({.max_epochs = 5}).fit(concise_columns, columns);
+    ctgrad::trainer({.max_epochs = 5}).fit(concise_rows, rows);
+    const auto [w_rows, b_rows] = concise_rows.get_w_b();
+    const auto [w_columns, b_columns] = concise_columns.get_w_b();
+    BOOST_TEST_REQUIRE(w_rows.size() == 2u);
+    BOOST_TEST(w_rows(1) == w_columns(1), boost::test_tools::tolerance(1e-12));
+    BOOST_TEST(b_rows == b_columns, boost::test_tools::tolerance(1e-12));
+    // A model that binds example-major batches only.
+    rows_only_model hand_written;
+    ctgrad::trainer({.max_epochs = 5}).fit(hand_written, rows);
+    BOOST_TEST(std::abs(hand_written.parameters()[scratch::w](1) + 3.4) < 0.1);
+}
+
+BOOST_AUTO_TEST_CASE(a_scalar_input_reads_rows_of_one_feature) {
+    // nn's model with a scalar input t: rows of one number each are t's column.
+    constexpr ctgrad::input<"t"> t;
+    constexpr ctgrad::param<"a"> a;
+    constexpr ctgrad::param<"c"> c;
+    constexpr ctgrad::param<"e"> e;
+    auto columns = quadratic_data(400, 3);
+    auto rows = data::to_example_major(columns);
+    auto make = [&] { return ctgrad::nn::make_model(a * t + c * ctgrad::square(t) + e, ctgrad::loss::mse, ctgrad::input<"y">{}, {.lr = 0.1}); };
+    auto by_columns = make(), by_rows = make();
+    ctgrad::trainer({.max_epochs = 20}).fit(by_columns, columns);
+    const auto h = ctgrad::trainer({.max_epochs = 20}).fit(by_rows, rows);
+    BOOST_TEST(by_rows.parameters()[a] == by_columns.parameters()[a], boost::test_tools::tolerance(1e-12));
+    BOOST_TEST(by_rows.parameters()[c] == by_columns.parameters()[c], boost::test_tools::tolerance(1e-12));
+    BOOST_TEST(by_rows.parameters()[e] == by_columns.parameters()[e], boost::test_tools::tolerance(1e-12));
+    BOOST_TEST(std::abs(by_rows.parameters()[a] - 1.5) < 0.1);
+    BOOST_TEST(h.val_loss.back() < 0.01);
+    // Rows of two features are not one scalar's column.
+    auto two = data::to_example_major(data::synthetic_regression_data({1.0, 2.0}, 0.0, {.num_train = 8, .num_val = 0}));
+    BOOST_CHECK_EXCEPTION((void)make().bind(two.train_batch()), ctgrad::invalid_argument, [](const auto& error) {
+        return std::string(error.what()) == "ctgrad::nn::model::bind: the input t is a scalar but the data has 2 features";
+    });
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,6 +1,8 @@
-// ctgrad/data/dataset.hpp: examples held feature-major, split into a training part (the
-// first num_train examples, reshuffled every epoch) and a validation part (the rest, in
-// order), with the book's train_dataloader() / val_dataloader().
+// ctgrad/data/dataset.hpp: examples split into a training part (the first num_train examples,
+// reshuffled every epoch) and a validation part (the rest, in order), with the book's
+// train_dataloader() / val_dataloader(). A dataset<T> holds its features feature-major, (d, n);
+// a dataset<T, batch_layout::example_major> holds them in rows, (n, d), and hands out
+// example-major batches (to_example_major converts the one into the other).
 #ifndef CTGRAD_DATA_DATASET_HPP
 #define CTGRAD_DATA_DATASET_HPP
 
@@ -28,14 +30,17 @@ struct split_options {
 /// hand-written loop that replays a dataset's batch order seeds its engine with this.
 inline std::uint64_t shuffle_seed(std::uint64_t seed) noexcept { return seed ^ 0x9e3779b97f4a7c15ULL; }
 
-template <class T>
+template <class T, batch_layout L = batch_layout::feature_major>
 class dataset {
     static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "ctgrad::data::dataset<T>: T is float or double");
+    static constexpr bool by_examples = L == batch_layout::example_major;
 
 public:
     using value_type = T;
+    static constexpr batch_layout layout = L;
 
-    /// features: shape (d, n), feature j of example i at (j, i); targets: n values.
+    /// features: shape (d, n), feature j of example i at (j, i), or, example-major, shape
+    /// (n, d), at (i, j); targets: n values.
     /// Throws ctgrad::invalid_argument for a shape mismatch, batch_size 0, num_train > n,
     /// or a NaN or infinite value (naming the example and feature).
     dataset(xt::xtensor<T, 2> features, xt::xtensor<T, 1> targets, const split_options& options)
@@ -45,12 +50,21 @@ public:
         check();
     }
 
-    /// From the usual layout, one row per example: rows has shape (n, d).
-    static dataset from_rows(const xt::xtensor<T, 2>& rows, xt::xtensor<T, 1> targets, const split_options& options) {
+    /// From the usual layout, one row per example: rows has shape (n, d). A feature-major
+    /// dataset transposes them; an example-major one keeps them as they are (moved when given
+    /// an rvalue).
+    static dataset from_rows(const xt::xtensor<T, 2>& rows, xt::xtensor<T, 1> targets, const split_options& options)
+        requires(!by_examples)
+    {
         auto features = xt::xtensor<T, 2>::from_shape({rows.shape(1), rows.shape(0)});
         for (std::size_t i = 0; i < rows.shape(0); ++i)
             for (std::size_t j = 0; j < rows.shape(1); ++j) features(j, i) = rows(i, j);
         return dataset(std::move(features), std::move(targets), options);
+    }
+    static dataset from_rows(xt::xtensor<T, 2> rows, xt::xtensor<T, 1> targets, const split_options& options)
+        requires by_examples
+    {
+        return dataset(std::move(rows), std::move(targets), options);
     }
 
     // The loaders point into this object's tensors: a copy would read the original's.
@@ -61,19 +75,23 @@ public:
     dataset& operator=(dataset&&) noexcept = default;
 
     [[nodiscard]] std::size_t size() const noexcept { return m_targets.size(); }
-    [[nodiscard]] std::size_t num_features() const noexcept { return m_features.shape(0); }
+    [[nodiscard]] std::size_t num_features() const noexcept { return m_features.shape(by_examples ? 1 : 0); }
     [[nodiscard]] std::size_t num_train() const noexcept { return m_train.num_examples(); }
     [[nodiscard]] std::size_t num_val() const noexcept { return m_val.num_examples(); }
     [[nodiscard]] std::size_t batch_size() const noexcept { return m_options.batch_size; }
+    /// The split, batch size and seed the dataset was made with.
+    [[nodiscard]] const split_options& options() const noexcept { return m_options; }
 
-    /// Feature-major (d, n), and the n targets.
+    /// The features as stored: shape (d, n) feature-major, (n, d) example-major; and the n
+    /// targets.
     [[nodiscard]] const xt::xtensor<T, 2>& features() const noexcept { return m_features; }
     [[nodiscard]] const xt::xtensor<T, 1>& targets() const noexcept { return m_targets; }
 
     /// The training part as one minibatch, in place (for full-batch solvers: newton,
     /// levenberg_marquardt).
-    [[nodiscard]] minibatch<T> train_batch() const noexcept {
-        return {{m_features.data(), num_features(), num_train(), size()}, {m_targets.data(), 1, num_train(), size()}};
+    [[nodiscard]] minibatch<T, L> train_batch() const noexcept {
+        const std::size_t stride = by_examples ? num_features() : size();
+        return {{m_features.data(), num_features(), num_train(), stride}, {m_targets.data(), 1, num_train(), size()}};
     }
 
     /// Declares that this dataset holds one process's rows of a larger set (npy_dataset with
@@ -90,26 +108,36 @@ public:
     /// This process's part of the training examples, as one minibatch: the whole training part
     /// of a shard, else rank `rank`'s share (data::share_of) of it, for full-batch solvers over a
     /// process group whose every rank holds the whole dataset.
-    [[nodiscard]] minibatch<T> train_batch(std::size_t rank, std::size_t ranks) const {
+    [[nodiscard]] minibatch<T, L> train_batch(std::size_t rank, std::size_t ranks) const {
         return m_shard ? train_batch() : share_of(train_batch(), rank, ranks);
     }
 
-    [[nodiscard]] minibatch_loader<T>& train_dataloader() noexcept { return m_train; }
-    [[nodiscard]] minibatch_loader<T>& val_dataloader() noexcept { return m_val; }
+    [[nodiscard]] minibatch_loader<T, L>& train_dataloader() noexcept { return m_train; }
+    [[nodiscard]] minibatch_loader<T, L>& val_dataloader() noexcept { return m_val; }
 
 private:
-    example_range<T> range(std::size_t first, std::size_t count) const {
+    [[nodiscard]] std::size_t stored_examples() const noexcept { return m_features.shape(by_examples ? 0 : 1); }
+
+    example_range<T, L> range(std::size_t first, std::size_t count) const {
         const std::size_t n = m_targets.size();
         first = std::min(first, n);
         count = std::min(count, n - first);
-        return {m_features.data(), m_targets.data(), m_features.shape(0), m_features.shape(1), first, count};
+        return {m_features.data(), m_targets.data(), num_features(), m_features.shape(1), first, count};
     }
 
     void check() const {
-        const std::string where = "ctgrad::data::dataset: ";
-        if (m_features.shape(1) != m_targets.size())
-            throw invalid_argument(where + "features have " + std::to_string(m_features.shape(1)) +
-                                   " examples but targets have " + std::to_string(m_targets.size()));
+        const std::string where = by_examples ? "ctgrad::data::dataset (example-major): " : "ctgrad::data::dataset: ";
+        if (stored_examples() != m_targets.size()) {
+            if constexpr (by_examples)
+                throw invalid_argument(where + "features of shape (" + std::to_string(m_features.shape(0)) + ", " +
+                                       std::to_string(m_features.shape(1)) + ") hold " + std::to_string(stored_examples()) +
+                                       " examples but targets have " + std::to_string(m_targets.size()) +
+                                       ": example-major features have shape (examples, features), here (" +
+                                       std::to_string(m_targets.size()) + ", d)");
+            else
+                throw invalid_argument(where + "features have " + std::to_string(stored_examples()) +
+                                       " examples but targets have " + std::to_string(m_targets.size()));
+        }
         if (m_options.batch_size == 0) throw invalid_argument(where + "batch_size must be at least 1");
         if (m_options.num_train > size())
             throw invalid_argument(where + "num_train is " + std::to_string(m_options.num_train) + " but there are only " +
@@ -117,20 +145,38 @@ private:
         for (std::size_t i = 0; i < size(); ++i)
             if (!std::isfinite(m_targets(i)))
                 throw invalid_argument(where + "the target of example " + std::to_string(i) + " is not finite");
-        for (std::size_t j = 0; j < num_features(); ++j)
-            for (std::size_t i = 0; i < size(); ++i)
-                if (!std::isfinite(m_features(j, i)))
-                    throw invalid_argument(where + "feature " + std::to_string(j) + " of example " + std::to_string(i) +
-                                           " is not finite");
+        // In the order the numbers are stored, so the scan reads memory once.
+        const std::size_t outer = m_features.shape(0), inner = m_features.shape(1);
+        for (std::size_t a = 0; a < outer; ++a)
+            for (std::size_t b = 0; b < inner; ++b)
+                if (!std::isfinite(m_features(a, b))) {
+                    const std::size_t example = by_examples ? a : b, feature = by_examples ? b : a;
+                    throw invalid_argument(where + "feature " + std::to_string(feature) + " of example " +
+                                           std::to_string(example) + " is not finite");
+                }
     }
 
     xt::xtensor<T, 2> m_features;
     xt::xtensor<T, 1> m_targets;
     split_options m_options;
-    minibatch_loader<T> m_train;
-    minibatch_loader<T> m_val;
+    minibatch_loader<T, L> m_train;
+    minibatch_loader<T, L> m_val;
     bool m_shard = false;
 };
+
+/// The same examples, split, batch size and seed stored example-major, by one transposing
+/// copy: so data read from npy or csv files, or drawn by synthetic_regression_data, can be
+/// trained on in rows. The training loader draws the same batches as `data`'s; a shard stays one.
+template <class T>
+dataset<T, batch_layout::example_major> to_example_major(const dataset<T>& data) {
+    const auto& features = data.features();
+    auto rows = xt::xtensor<T, 2>::from_shape({data.size(), data.num_features()});
+    for (std::size_t j = 0; j < data.num_features(); ++j)
+        for (std::size_t i = 0; i < data.size(); ++i) rows(i, j) = features(j, i);
+    dataset<T, batch_layout::example_major> out(std::move(rows), data.targets(), data.options());
+    if (data.is_shard()) out.mark_as_shard();
+    return out;
+}
 
 } // namespace ctgrad::data
 

@@ -1,7 +1,8 @@
-// ctgrad/data/loader.hpp: minibatches over a feature-major dataset. The training loader
-// reshuffles at the start of every pass and gathers each batch into buffers it owns and
-// reuses (no allocation per batch); an ordered loader (validation) hands out views into the
-// data itself, with no copy. Either way the batch is feature-major, as the fused kernel reads.
+// ctgrad/data/loader.hpp: minibatches over a dataset. The training loader reshuffles at the
+// start of every pass and gathers each batch into buffers it owns and reuses (no allocation per
+// batch); an ordered loader (validation) hands out views into the data itself, with no copy.
+// The layout is a template parameter: feature-major (the default) stores and hands out one row
+// per feature, example-major one row per example, the two layouts the fused kernel reads.
 #ifndef CTGRAD_DATA_LOADER_HPP
 #define CTGRAD_DATA_LOADER_HPP
 
@@ -15,14 +16,22 @@
 #include <cstdint>
 #include <iterator>
 #include <numeric>
+#include <type_traits>
 #include <vector>
 
 namespace ctgrad::data {
 
-/// One minibatch: features (d x m, feature-major) and targets (one row of m).
-template <class T>
+/// The view of a minibatch's features in layout L.
+template <class T, batch_layout L>
+using features_view_t = std::conditional_t<L == batch_layout::example_major, example_major_view<T>, feature_major_view<T>>;
+
+/// One minibatch: features (d x m feature-major, or m x d example-major, as L says) and
+/// targets (one row of m).
+template <class T, batch_layout L = batch_layout::feature_major>
 struct minibatch {
-    feature_major_view<T> features;
+    static constexpr batch_layout layout = L;
+
+    features_view_t<T, L> features;
     feature_major_view<T> targets;
 
     [[nodiscard]] std::size_t size() const noexcept { return features.m_examples; }
@@ -30,18 +39,19 @@ struct minibatch {
 
 /// Rank `rank`'s contiguous share (share_of) of `batch` among `ranks`, viewing the same data:
 /// what each process of a group takes of a full batch that every process holds.
-template <class T>
-minibatch<T> share_of(const minibatch<T>& batch, std::size_t rank, std::size_t ranks) {
+template <class T, batch_layout L>
+minibatch<T, L> share_of(const minibatch<T, L>& batch, std::size_t rank, std::size_t ranks) {
     const row_range share = share_of(batch.size(), rank, ranks);
-    const auto part = [&](const feature_major_view<T>& v) {
-        return feature_major_view<T>{v.m_data + share.first, v.m_features, share.count, v.m_stride};
-    };
-    return {part(batch.features), part(batch.targets)};
+    auto features = batch.features;
+    features.m_data += L == batch_layout::example_major ? share.first * features.m_stride : share.first;
+    features.m_examples = share.count;
+    return {features, {batch.targets.m_data + share.first, 1, share.count, batch.targets.m_stride}};
 }
 
-/// Where a loader reads: `count` examples starting at `first` of a dataset whose feature j
-/// of example i is features[j * stride + i] and whose target is targets[i].
-template <class T>
+/// Where a loader reads: `count` examples starting at `first` of a dataset whose target of
+/// example i is targets[i] and whose feature j of example i is features[j * stride + i]
+/// (feature-major) or features[i * stride + j] (example-major).
+template <class T, batch_layout L = batch_layout::feature_major>
 struct example_range {
     const T* features = nullptr;
     const T* targets = nullptr;
@@ -51,18 +61,23 @@ struct example_range {
     std::size_t count = 0;
 };
 
-template <class T>
+template <class T, batch_layout L = batch_layout::feature_major>
 class minibatch_loader {
+    static constexpr bool by_examples = L == batch_layout::example_major;
+
 public:
-    /// Ordered when shuffle is false. The last batch is kept when it is short.
-    minibatch_loader(example_range<T> range, std::size_t batch_size, bool shuffle, std::uint64_t seed)
+    static constexpr batch_layout layout = L;
+
+    /// Ordered when shuffle is false. The last batch is kept when it is short. The order of
+    /// the examples depends on the seed alone, not on the layout.
+    minibatch_loader(example_range<T, L> range, std::size_t batch_size, bool shuffle, std::uint64_t seed)
         : m_range(range), m_batch_size(batch_size < 1 ? 1 : batch_size), m_shuffle(shuffle), m_random(seed) {
         if (m_shuffle) {
             m_order.resize(m_range.count);
             std::iota(m_order.begin(), m_order.end(), m_range.first);
             const std::size_t rows = std::min(m_batch_size, m_range.count);
-            m_buffer_stride = (rows + row_step - 1) / row_step * row_step;
-            m_feature_buffer.resize(m_range.num_features * m_buffer_stride);
+            m_buffer_stride = by_examples ? m_range.num_features : (rows + row_step - 1) / row_step * row_step;
+            m_feature_buffer.resize(by_examples ? rows * m_buffer_stride : m_range.num_features * m_buffer_stride);
             m_target_buffer.resize(rows);
         }
     }
@@ -101,7 +116,7 @@ public:
     /// Batch i of the current pass (i < size()), or this rank's share of it (take_share: it
     /// may have no examples). A shuffled batch lives in the loader's buffers and is valid until
     /// the next call; an ordered one views the dataset.
-    [[nodiscard]] minibatch<T> batch(std::size_t i) {
+    [[nodiscard]] minibatch<T, L> batch(std::size_t i) {
         const std::size_t global_start = i * m_batch_size;
         const row_range share = share_of(std::min(m_batch_size, m_range.count - global_start), m_rank, m_ranks);
         const std::size_t start = global_start + share.first;
@@ -109,18 +124,28 @@ public:
         const std::size_t d = m_range.num_features;
         if (!m_shuffle) {
             const std::size_t at = m_range.first + start;
-            return {{m_range.features + at, d, rows, m_range.stride}, {m_range.targets + at, 1, rows, rows}};
+            const T* features = m_range.features + (by_examples ? at * m_range.stride : at);
+            return {{features, d, rows, m_range.stride}, {m_range.targets + at, 1, rows, rows}};
         }
         const std::size_t* order = m_order.data() + start;
         const std::size_t buffer_stride = m_buffer_stride;
-        // Feature by feature: each output row is written contiguously.
-        for (std::size_t j = 0; j < d; ++j) {
-            const T* from = m_range.features + j * m_range.stride;
-            T* to = m_feature_buffer.data() + j * buffer_stride;
-            for (std::size_t k = 0; k < rows; ++k) to[k] = from[order[k]];
+        if constexpr (by_examples) {
+            // Example by example: each sampled row is d contiguous numbers, copied whole.
+            for (std::size_t k = 0; k < rows; ++k) {
+                const T* from = m_range.features + order[k] * m_range.stride;
+                std::copy(from, from + d, m_feature_buffer.data() + k * buffer_stride);
+            }
+        } else {
+            // Feature by feature: each output row is written contiguously.
+            for (std::size_t j = 0; j < d; ++j) {
+                const T* from = m_range.features + j * m_range.stride;
+                T* to = m_feature_buffer.data() + j * buffer_stride;
+                for (std::size_t k = 0; k < rows; ++k) to[k] = from[order[k]];
+            }
         }
         for (std::size_t k = 0; k < rows; ++k) m_target_buffer[k] = m_range.targets[order[k]];
-        return {{m_feature_buffer.data(), d, rows, buffer_stride}, {m_target_buffer.data(), 1, rows, buffer_stride}};
+        const std::size_t target_stride = by_examples ? rows : buffer_stride;
+        return {{m_feature_buffer.data(), d, rows, buffer_stride}, {m_target_buffer.data(), 1, rows, target_stride}};
     }
 
     /// The dataset indices of the current pass, in order (for tests and diagnostics).
@@ -146,7 +171,7 @@ public:
 
     class iterator {
     public:
-        using value_type = minibatch<T>;
+        using value_type = minibatch<T, L>;
         using difference_type = std::ptrdiff_t;
 
         iterator() = default;
@@ -176,7 +201,7 @@ public:
     iterator end() { return {this, size()}; }
 
 private:
-    example_range<T> m_range;
+    example_range<T, L> m_range;
     std::size_t m_batch_size;
     bool m_shuffle;
     random_engine m_random;
@@ -184,8 +209,9 @@ private:
     std::size_t m_rank = 0;
     std::size_t m_ranks = 1;
     bool m_shard = false;
-    // Each row of a gathered batch starts on a cache line (detail/aligned_allocator.hpp): the
-    // buffers are aligned and the rows a whole number of lines apart.
+    // Each row of a gathered feature-major batch starts on a cache line
+    // (detail/aligned_allocator.hpp): the buffers are aligned and the rows a whole number of lines
+    // apart. Example-major rows lie back to back (stride d), as in the dataset.
     static constexpr std::size_t row_step = std::max<std::size_t>(ctgrad::detail::line_alignment / sizeof(T), 1);
     std::size_t m_buffer_stride = 0;
     std::vector<T, ctgrad::detail::aligned_allocator<T>> m_feature_buffer;

@@ -56,7 +56,9 @@ public:
     /// The per-example loss: d2l's loss (the trainer averages it over each batch).
     static constexpr auto loss() { return square(forward() - y) / c<2>; }
 
-    [[nodiscard]] auto bind(const data::minibatch<T>& batch) const { return make_batch(x = batch.features, y = batch.targets); }
+    /// x and y bound to a minibatch of either layout.
+    template <batch_layout L>
+    [[nodiscard]] auto bind(const data::minibatch<T, L>& batch) const { return make_batch(x = batch.features, y = batch.targets); }
 
     [[nodiscard]] parameters_type& parameters() noexcept { return m_parameters; }
     [[nodiscard]] const parameters_type& parameters() const noexcept { return m_parameters; }

@@ -85,8 +85,13 @@ public:
     /// The per-example residual, prediction minus target (levenberg_marquardt's).
     [[nodiscard]] auto residual() const { return m_forward - Target{}; }
 
-    [[nodiscard]] auto bind(const data::minibatch<T>& batch) const {
-        return make_batch(feature_symbol{} = batch.features, Target{} = batch.targets);
+    /// The loss's inputs bound to a minibatch of either layout.
+    template <batch_layout L>
+    [[nodiscard]] auto bind(const data::minibatch<T, L>& batch) const {
+        if constexpr (L == batch_layout::example_major && !feature_symbol::is_vector)
+            return make_batch(feature_symbol{} = column_of(batch.features), Target{} = batch.targets);
+        else
+            return make_batch(feature_symbol{} = batch.features, Target{} = batch.targets);
     }
 
     [[nodiscard]] parameters_type& parameters() noexcept { return m_parameters; }
@@ -108,6 +113,19 @@ public:
     }
 
 private:
+    /// Example-major rows of one number each, back to back, are that feature's column, which is
+    /// what a scalar input reads. Throws ctgrad::invalid_argument for rows of more features.
+    static feature_major_view<T> column_of(const example_major_view<T>& rows) {
+        auto fail = [](const std::string& why) {
+            throw invalid_argument("ctgrad::nn::model::bind: the input " + std::string(feature_symbol::name.view()) +
+                                   " is a scalar but " + why);
+        };
+        if (rows.m_features != 1) fail("the data has " + std::to_string(rows.m_features) + " features");
+        if (rows.m_stride != 1 && rows.m_examples > 1)
+            fail("the data's rows are " + std::to_string(rows.m_stride) + " numbers apart: they are not one column");
+        return {rows.m_data, 1, rows.m_examples, rows.m_examples};
+    }
+
     void draw_vectors(std::size_t num_inputs) {
         m_num_inputs = num_inputs;
         data::random_engine random(m_options.seed);

@@ -334,17 +334,19 @@ public:
         return {};
     }
 
-    /// The same for a trainable model (train/model.hpp) on the training part of a dataset,
-    /// taken as one batch.
-    template <model M, class T, class OnIteration = detail::ignore_iteration>
-    newton_result minimize(M& m, data::dataset<T>& data, OnIteration&& on_iteration = {}) const {
+    /// The same for a trainable model (train/model.hpp) on the training part of a dataset of
+    /// either layout, taken as one batch.
+    template <class M, class T, batch_layout L, class OnIteration = detail::ignore_iteration>
+        requires model<M, L>
+    newton_result minimize(M& m, data::dataset<T, L>& data, OnIteration&& on_iteration = {}) const {
         return minimize(single_process{}, m, data, std::forward<OnIteration>(on_iteration));
     }
 
     /// The same over a process group: each rank takes its share (data::share_of) of the training
     /// part, or the whole of it when the dataset is a shard (dataset::mark_as_shard).
-    template <process_group G, model M, class T, class OnIteration = detail::ignore_iteration>
-    newton_result minimize(const G& group, M& m, data::dataset<T>& data, OnIteration&& on_iteration = {}) const {
+    template <process_group G, class M, class T, batch_layout L, class OnIteration = detail::ignore_iteration>
+        requires model<M, L>
+    newton_result minimize(const G& group, M& m, data::dataset<T, L>& data, OnIteration&& on_iteration = {}) const {
         static_assert(std::is_same_v<typename M::value_type, T>,
                       "ctgrad::newton::minimize(model, data): the model and the dataset must hold the same number type");
         if (data.num_train() == 0) throw invalid_argument("ctgrad::newton::minimize: the dataset has no training examples");

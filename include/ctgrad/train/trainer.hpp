@@ -189,7 +189,8 @@ public:
 
     /// Trains `m` on `data` for max_epochs (or until a callback stops it) and returns the
     /// history. A non-finite loss, gradient or parameter throws ctgrad::divergence_error; the
-    /// model then holds the parameters of the last finite step.
+    /// model then holds the parameters of the last finite step. With example-major data
+    /// (dataset<T, batch_layout::example_major>) the model binds example-major minibatches.
     template <class M, data_module D, class... Callbacks>
     history fit(M& m, D& data, Callbacks&&... callbacks) const {
         return run(single_process{}, m, data, nullptr, callbacks...);
@@ -274,9 +275,10 @@ private:
 
     template <class G, class M, class D, class... Callbacks>
     history run(const G& group, M& m, D& data, const std::filesystem::path* resume_from, Callbacks&... callbacks) const {
-        detail::require_model<M>();
+        constexpr batch_layout layout = detail::data_layout_v<D>;
+        detail::require_model<M, layout>();
         (detail::require_callback<std::remove_cvref_t<Callbacks>, M>(), ...);
-        if constexpr (model<M>) return run_checked(group, m, data, resume_from, callbacks...);
+        if constexpr (model<M, layout>) return run_checked(group, m, data, resume_from, callbacks...);
         else return {};
     }
 
