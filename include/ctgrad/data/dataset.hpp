@@ -30,6 +30,17 @@ struct split_options {
 /// hand-written loop that replays a dataset's batch order seeds its engine with this.
 inline std::uint64_t shuffle_seed(std::uint64_t seed) noexcept { return seed ^ 0x9e3779b97f4a7c15ULL; }
 
+namespace detail {
+/// A copy of `in` with rows and columns swapped, read in the order `in` is stored.
+template <class T>
+xt::xtensor<T, 2> transposed(const xt::xtensor<T, 2>& in) {
+    auto out = xt::xtensor<T, 2>::from_shape({in.shape(1), in.shape(0)});
+    for (std::size_t i = 0; i < in.shape(0); ++i)
+        for (std::size_t j = 0; j < in.shape(1); ++j) out(j, i) = in(i, j);
+    return out;
+}
+} // namespace detail
+
 template <class T, batch_layout L = batch_layout::feature_major>
 class dataset {
     static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "ctgrad::data::dataset<T>: T is float or double");
@@ -56,10 +67,7 @@ public:
     static dataset from_rows(const xt::xtensor<T, 2>& rows, xt::xtensor<T, 1> targets, const split_options& options)
         requires(!by_examples)
     {
-        auto features = xt::xtensor<T, 2>::from_shape({rows.shape(1), rows.shape(0)});
-        for (std::size_t i = 0; i < rows.shape(0); ++i)
-            for (std::size_t j = 0; j < rows.shape(1); ++j) features(j, i) = rows(i, j);
-        return dataset(std::move(features), std::move(targets), options);
+        return dataset(detail::transposed(rows), std::move(targets), options);
     }
     static dataset from_rows(xt::xtensor<T, 2> rows, xt::xtensor<T, 1> targets, const split_options& options)
         requires by_examples
@@ -169,11 +177,7 @@ private:
 /// trained on in rows. The training loader draws the same batches as `data`'s; a shard stays one.
 template <class T>
 dataset<T, batch_layout::example_major> to_example_major(const dataset<T>& data) {
-    const auto& features = data.features();
-    auto rows = xt::xtensor<T, 2>::from_shape({data.size(), data.num_features()});
-    for (std::size_t j = 0; j < data.num_features(); ++j)
-        for (std::size_t i = 0; i < data.size(); ++i) rows(i, j) = features(j, i);
-    dataset<T, batch_layout::example_major> out(std::move(rows), data.targets(), data.options());
+    dataset<T, batch_layout::example_major> out(detail::transposed(data.features()), data.targets(), data.options());
     if (data.is_shard()) out.mark_as_shard();
     return out;
 }
