@@ -473,12 +473,14 @@ config<T>& setup(std::size_t d, std::size_t m) {
         [&] { benchmark::DoNotOptimize(hand_simd(*c, c->grads, std::true_type{})); },
         [&] { benchmark::DoNotOptimize(hand_simd(*c, c->grads, std::false_type{})); }, bytes);
     if (chunked_batch<T>(d, m)) {
+        ctgrad::set_max_threads(all_threads); // the pool the probe's chunks run on
         c->probe_threads_s = best_seconds(
             [&] {
                 T t = probe_sum_threads(c->X.data(), c->X.size(), c->Y.data(), c->Y.size());
                 benchmark::DoNotOptimize(t);
             },
             bytes);
+        ctgrad::set_max_threads(1);
         std::tie(c->value_and_grad_threads_s, c->value_threads_s) = value_and_grad_then_value(all_threads);
     }
     s = std::move(c);
