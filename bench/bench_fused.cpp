@@ -5,6 +5,9 @@
 //   ctgrad_rows_value_and_grad, ctgrad_rows_value
 //                          the same over the same numbers example-major (m x d, C order),
 //                          through eval/row_kernel.hpp
+//   ctgrad_padded_value_and_grad, ctgrad_padded_value
+//                          (full batches) the same over a padded_feature_major copy of X: rows an
+//                          odd number of cache lines apart (eval/padded_feature_major.hpp)
 //   hand_scalar_loop       a plain loop over examples, as a C++ user writes it
 //   hand_simd_value_and_grad, hand_simd_value
 //                          an expert's xsimd loop in the shape of ctgrad's kernel for large
@@ -28,7 +31,8 @@
 // probe. The full batches also run on every thread ctgrad may use (max_threads() at start:
 // CTGRAD_THREADS or the hardware threads), against a probe that sums the same bytes on the
 // same threads, in chunks through ctgrad's own pool:
-//   ctgrad_value_and_grad_threads, ctgrad_value_threads, read_probe_threads (and the rows')
+//   ctgrad_value_and_grad_threads, ctgrad_value_threads, read_probe_threads (and the rows' and
+//   the padded copy's)
 // whose probe_frac and grad_over_value compare with the threaded probe and value.
 //
 // Each benchmark reports, besides its time:
@@ -184,6 +188,7 @@ struct config {
     std::size_t d = 0, m = 0;
     xt::xtensor<T, 2> X;
     xt::xtensor<T, 2> rows; // X example-major, m x d
+    ctgrad::padded_feature_major<T> padded{0, 0}; // X with padded rows (full batches only)
     xt::xtensor<T, 1> Y;
     params_t<T> params;
     params_t<T> grads;
@@ -200,6 +205,7 @@ struct config {
     [[nodiscard]] double bytes() const { return double(d + 1) * double(m) * double(sizeof(T)); }
     [[nodiscard]] auto batch() const { return ctgrad::make_batch(x = X, y = Y); }
     [[nodiscard]] auto row_batch() const { return ctgrad::make_batch(x = ctgrad::example_major(rows), y = Y); }
+    [[nodiscard]] auto padded_batch() const { return ctgrad::make_batch(x = padded, y = Y); }
 };
 
 // The block sizes reread_probe tries, and one pass of it with `groups` lane groups per block.
@@ -337,6 +343,7 @@ config<T>& setup(std::size_t d, std::size_t m) {
     for (auto& v : c->X) v = T(rng.next());
     for (auto& v : c->Y) v = T(rng.next());
     c->rows = xt::transpose(c->X);
+    if (full_batch<T>(d, m)) c->padded = ctgrad::padded_feature_major<T>::from_features(c->X);
     std::vector<T> w0(d);
     for (auto& v : w0) v = T(rng.next());
     c->params = ctgrad::make_parameters<T>(w = w0, b = T(0.25));
@@ -365,22 +372,24 @@ config<T>& setup(std::size_t d, std::size_t m) {
         if (!same) fail("ctgrad gives different sums on " + std::to_string(all_threads) + " threads than on one (d=" +
                         std::to_string(d) + ", m=" + std::to_string(m) + ")");
     }
-    {
-        // Example-major rows: the same sums to rounding, and on every thread the same bits.
-        const auto rows = c->row_batch();
+    // The same numbers in another layout: the same sums to rounding, and on every thread the same bits.
+    auto check_layout = [&](const auto& other, const std::string& layout) {
         auto grads = c->params.zeros_like();
-        const T rows_loss = ctgrad::value_and_grad(loss, c->params, rows, grads);
-        check_against<T>(ref, double(rows_loss), grads, "ctgrad::value_and_grad (rows)", d, m);
-        check_close("the loss", "ctgrad::value (rows)", double(ctgrad::value(loss, c->params, rows)), ref.loss, 0,
-                    std::is_same_v<T, double> ? 1e-9 : 1e-3, d, m, std::is_same_v<T, double> ? "double" : "float");
+        const T other_loss = ctgrad::value_and_grad(loss, c->params, other, grads);
+        check_against<T>(ref, double(other_loss), grads, ("ctgrad::value_and_grad (" + layout + ")").c_str(), d, m);
+        check_close("the loss", ("ctgrad::value (" + layout + ")").c_str(), double(ctgrad::value(loss, c->params, other)),
+                    ref.loss, 0, std::is_same_v<T, double> ? 1e-9 : 1e-3, d, m,
+                    std::is_same_v<T, double> ? "double" : "float");
         ctgrad::set_max_threads(all_threads);
         auto threaded = c->params.zeros_like();
-        const bool same = ctgrad::value_and_grad(loss, c->params, rows, threaded) == rows_loss &&
+        const bool same = ctgrad::value_and_grad(loss, c->params, other, threaded) == other_loss &&
                           threaded[w] == grads[w] && threaded[b] == grads[b];
         ctgrad::set_max_threads(1);
-        if (!same) fail("ctgrad over rows gives different sums on " + std::to_string(all_threads) + " threads (d=" +
-                        std::to_string(d) + ", m=" + std::to_string(m) + ")");
-    }
+        if (!same) fail("ctgrad over " + layout + " gives different sums on " + std::to_string(all_threads) +
+                        " threads (d=" + std::to_string(d) + ", m=" + std::to_string(m) + ")");
+    };
+    check_layout(c->row_batch(), "rows");
+    if (full_batch<T>(d, m)) check_layout(c->padded_batch(), "padded rows");
     const T v2 = ctgrad::value(loss, c->params, batch);
     check_close("the loss", "ctgrad::value", double(v2), ref.loss, 0, std::is_same_v<T, double> ? 1e-9 : 1e-3, d, m,
                 std::is_same_v<T, double> ? "double" : "float");
@@ -497,6 +506,10 @@ enum class variant {
     rows_value,
     rows_value_and_grad_threads,
     rows_value_threads,
+    padded_value_and_grad,
+    padded_value,
+    padded_value_and_grad_threads,
+    padded_value_threads,
     hand,
     hand_simd_value_and_grad,
     hand_simd_value,
@@ -515,10 +528,12 @@ void run(benchmark::State& state) {
     config<T>& c = setup<T>(d, m);
     const auto batch = c.batch();
     const auto rows = c.row_batch();
+    const auto padded = c.padded_batch();
     std::vector<T> gw(d);
     constexpr bool threaded = V == variant::value_and_grad_threads || V == variant::value_threads ||
                               V == variant::probe_threads || V == variant::rows_value_and_grad_threads ||
-                              V == variant::rows_value_threads;
+                              V == variant::rows_value_threads || V == variant::padded_value_and_grad_threads ||
+                              V == variant::padded_value_threads;
     ctgrad::set_max_threads(threaded ? all_threads : 1);
 
     const auto t0 = clock_type::now();
@@ -536,6 +551,13 @@ void run(benchmark::State& state) {
             benchmark::ClobberMemory();
         } else if constexpr (V == variant::rows_value || V == variant::rows_value_threads) {
             T l = ctgrad::value(loss, c.params, rows);
+            benchmark::DoNotOptimize(l);
+        } else if constexpr (V == variant::padded_value_and_grad || V == variant::padded_value_and_grad_threads) {
+            T l = ctgrad::value_and_grad(loss, c.params, padded, c.grads);
+            benchmark::DoNotOptimize(l);
+            benchmark::ClobberMemory();
+        } else if constexpr (V == variant::padded_value || V == variant::padded_value_threads) {
+            T l = ctgrad::value(loss, c.params, padded);
             benchmark::DoNotOptimize(l);
         } else if constexpr (V == variant::probe_threads) {
             T t = probe_sum_threads(c.X.data(), c.X.size(), c.Y.data(), c.Y.size());
@@ -613,6 +635,10 @@ void register_config(const std::string& type, std::int64_t d, std::int64_t m, co
     add("ctgrad_value", &run<T, variant::value>);
     add("ctgrad_rows_value_and_grad", &run<T, variant::rows_value_and_grad>);
     add("ctgrad_rows_value", &run<T, variant::rows_value>);
+    if (full_batch<T>(std::size_t(d), std::size_t(m))) {
+        add("ctgrad_padded_value_and_grad", &run<T, variant::padded_value_and_grad>);
+        add("ctgrad_padded_value", &run<T, variant::padded_value>);
+    }
     add("hand_scalar_loop", &run<T, variant::hand>);
     add("hand_simd_value_and_grad", &run<T, variant::hand_simd_value_and_grad>);
     add("hand_simd_value", &run<T, variant::hand_simd_value>);
@@ -625,6 +651,10 @@ void register_config(const std::string& type, std::int64_t d, std::int64_t m, co
         add("read_probe_threads", &run<T, variant::probe_threads>);
         add("ctgrad_rows_value_and_grad_threads", &run<T, variant::rows_value_and_grad_threads>);
         add("ctgrad_rows_value_threads", &run<T, variant::rows_value_threads>);
+        if (full_batch<T>(std::size_t(d), std::size_t(m))) {
+            add("ctgrad_padded_value_and_grad_threads", &run<T, variant::padded_value_and_grad_threads>);
+            add("ctgrad_padded_value_threads", &run<T, variant::padded_value_threads>);
+        }
     }
 }
 

@@ -309,6 +309,62 @@ BOOST_AUTO_TEST_CASE(every_row_of_a_gathered_batch_starts_on_a_cache_line) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(gathered_rows_are_an_odd_number_of_lines_apart) {
+    // A batch size of 1024 doubles would put rows 8 KiB apart, in the same cache sets.
+    for (std::size_t batch_size : {1024u, 16u, 10u}) {
+        auto d = data::synthetic_regression_data({2, -3.4}, 4.2, {.num_train = 2048, .num_val = 0, .batch_size = batch_size});
+        auto& train = d.train_dataloader();
+        train.start_epoch();
+        const std::size_t stride = train.batch(0).features.m_stride;
+        BOOST_TEST(stride == ctgrad::padded_stride<double>(batch_size));
+        BOOST_TEST(stride >= batch_size);
+        BOOST_TEST(stride * sizeof(double) % 64 == 0u);
+        BOOST_TEST(stride * sizeof(double) / 64 % 2 == 1u, "batch size " << batch_size);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(padded_stride_is_the_fewest_whole_lines_in_an_odd_number) {
+    BOOST_TEST(ctgrad::padded_stride<double>(0) == 8u); // one line: an odd number
+    BOOST_TEST(ctgrad::padded_stride<double>(1) == 8u);
+    BOOST_TEST(ctgrad::padded_stride<double>(8) == 8u);
+    BOOST_TEST(ctgrad::padded_stride<double>(9) == 24u);  // 2 lines, made 3
+    BOOST_TEST(ctgrad::padded_stride<double>(24) == 24u);
+    BOOST_TEST(ctgrad::padded_stride<double>(32768) == 32776u);
+    BOOST_TEST(ctgrad::padded_stride<float>(32768) == 32784u);
+    BOOST_TEST(ctgrad::padded_stride<float>(245784) == 245808u); // 15362 lines of floats, made 15363
+}
+
+template <class T>
+void check_padded_copies() {
+    // Feature j of example i is 10 * j + i, from (d, m) features and from (m, d) rows alike.
+    const std::size_t d = 3, m = 1024;
+    auto features = xt::xtensor<T, 2>::from_shape({d, m});
+    auto rows = xt::xtensor<T, 2>::from_shape({m, d});
+    for (std::size_t j = 0; j < d; ++j)
+        for (std::size_t i = 0; i < m; ++i) features(j, i) = rows(i, j) = T(10 * j + i);
+    for (const auto& padded : {ctgrad::padded_feature_major<T>::from_features(features),
+                               ctgrad::padded_feature_major<T>::from_rows(rows)}) {
+        BOOST_TEST(padded.features() == d);
+        BOOST_TEST(padded.examples() == m);
+        BOOST_TEST(padded.stride() == ctgrad::padded_stride<T>(m));
+        const ctgrad::feature_major_view<T> view = padded.view();
+        BOOST_TEST(view.m_stride == padded.stride());
+        BOOST_TEST((view.m_features == d && view.m_examples == m));
+        std::size_t wrong = 0;
+        for (std::size_t j = 0; j < d; ++j) {
+            BOOST_TEST(reinterpret_cast<std::uintptr_t>(padded.row(j)) % 64 == 0u);
+            for (std::size_t i = 0; i < m; ++i)
+                wrong += padded(j, i) != T(10 * j + i) || view.m_data[j * view.m_stride + i] != T(10 * j + i);
+        }
+        BOOST_TEST(wrong == 0u);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(padded_feature_major_copies_features_and_rows) {
+    check_padded_copies<double>();
+    check_padded_copies<float>();
+}
+
 BOOST_AUTO_TEST_CASE(batches_reuse_the_loaders_buffers) {
     auto d = data::synthetic_regression_data({2, -3.4}, 4.2, {.seed = 3});
     auto& train = d.train_dataloader();

@@ -14,7 +14,8 @@
 // batches whose data do not start on a lane group take the examples before the first aligned
 // one one at a time. Blocks that prefetch sum their vector partials lane by lane in a
 // per-thread buffer: checked with wide blocks, and with narrow blocks for two vector parameters
-// whose lengths are not multiples of the SIMD width.
+// whose lengths are not multiples of the SIMD width. A padded_feature_major copy of colliding data
+// runs unpacked blocks with the same bits.
 #define BOOST_TEST_MODULE ctgrad_fused_packing
 #define BOOST_TEST_DYN_LINK
 #include <boost/test/unit_test.hpp>
@@ -339,6 +340,37 @@ BOOST_AUTO_TEST_CASE(value_alone_is_unchanged_by_the_stride) {
     const auto params = ctgrad::make_parameters<double>(w = random_vector<double>(40, 0.2, rng), b = 0.0);
     BOOST_TEST(ctgrad::value(loss, params, ctgrad::make_batch(x = X.dense(), y = Y)) ==
                ctgrad::value(loss, params, ctgrad::make_batch(x = X.spread(), y = Y)));
+}
+
+template <class T>
+void check_padded_copy_needs_no_packing() {
+    // The same numbers at a colliding stride (packed) and in a padded_feature_major copy, whose
+    // rows are an odd number of lines apart (not packed): the copy changes no arithmetic.
+    const auto loss = ctgrad::square(ctgrad::dot(x, w) + b - y) / 2_c;
+    std::mt19937_64 rng(23);
+    const layouts<T> X(40, 200, rng);
+    auto dense = xt::xtensor<T, 2>::from_shape({X.d, X.m});
+    std::copy(X.contiguous.begin(), X.contiguous.end(), dense.begin());
+    const auto padded = ctgrad::padded_feature_major<T>::from_features(dense);
+    const std::vector<T> Y = random_vector<T>(X.m, 1.0, rng);
+    const auto params = ctgrad::make_parameters<T>(w = random_vector<T>(X.d, 0.2, rng), b = T(0.25));
+    const auto spread_batch = ctgrad::make_batch(x = X.spread(), y = Y);
+    const auto padded_batch = ctgrad::make_batch(x = padded, y = Y);
+    BOOST_TEST_REQUIRE(every_chunk_runs(loss, params, spread_batch, {block_kind::narrow_packed}));
+    BOOST_TEST_REQUIRE(every_chunk_runs(loss, params, padded_batch, {block_kind::narrow}));
+    auto spread_grads = params.zeros_like();
+    auto padded_grads = params.zeros_like();
+    const T spread = ctgrad::value_and_grad(loss, params, spread_batch, spread_grads);
+    const T padded_loss = ctgrad::value_and_grad(loss, params, padded_batch, padded_grads);
+    require_identical<T>(spread_grads, padded_grads, spread, padded_loss,
+                         std::string("padded copy") + (std::is_same_v<T, float> ? " <float>" : " <double>"));
+    require_near_reference(reference_d2l(X.contiguous.data(), Y, params, X.d, X.m), X.m, padded_loss, padded_grads,
+                           "padded copy against the reference loop");
+}
+
+BOOST_AUTO_TEST_CASE(a_padded_copy_runs_unpacked_blocks_with_the_same_bits) {
+    check_padded_copy_needs_no_packing<double>();
+    check_padded_copy_needs_no_packing<float>();
 }
 
 BOOST_AUTO_TEST_CASE(the_examples_before_an_aligned_lane_group_are_counted) {

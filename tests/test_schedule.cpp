@@ -8,6 +8,7 @@
 #define BOOST_TEST_DYN_LINK
 #include <boost/test/unit_test.hpp>
 
+#include <ctgrad/eval/padded_feature_major.hpp>
 #include <ctgrad/eval/schedule.hpp>
 
 #include <bit>
@@ -193,6 +194,20 @@ BOOST_AUTO_TEST_CASE(the_strides_of_the_kernel_tests_collide_and_those_of_the_la
     // spreads over the sets; m = 2^18 (the benchmark's full batch) puts every row in one.
     BOOST_TEST(lines_per_set(8'000'000, 128, 256, defaults) <= defaults.cache_ways_per_block);
     BOOST_TEST(lines_per_set(std::size_t(8) << 18, 128, 256, defaults) == 128u);
+}
+
+BOOST_AUTO_TEST_CASE(padded_rows_spread_over_the_sets_where_powers_of_two_collide) {
+    // padded_feature_major's stride for the benchmark's full batches (256 MiB of X): the rows of a
+    // narrow block take at most their share of a set, on the default cache and this machine's.
+    using ctgrad::detail::lines_per_set;
+    for (const kernel_tuning& tuning : {defaults, ctgrad::detail::tuning_in_use})
+        for (std::size_t d : {16u, 128u, 1024u}) {
+            const std::size_t m = (std::size_t(256) << 20) / (d * sizeof(double));
+            BOOST_TEST(lines_per_set(m * sizeof(double), d, 256, tuning) > tuning.cache_ways_per_block, "d=" << d);
+            BOOST_TEST(lines_per_set(ctgrad::padded_stride<double>(m) * sizeof(double), d, 256, tuning) <=
+                           tuning.cache_ways_per_block,
+                       "d=" << d);
+        }
 }
 
 BOOST_AUTO_TEST_CASE(the_machine_s_l2_is_read_from_the_system_where_it_tells) {

@@ -17,6 +17,7 @@
 #include "ctgrad/error.hpp"
 #include "ctgrad/eval/batch.hpp"
 #include "ctgrad/eval/fused.hpp"
+#include "ctgrad/eval/padded_feature_major.hpp"
 #include "ctgrad/eval/parallel.hpp"
 #include "ctgrad/eval/parameter_store.hpp"
 #include "ctgrad/eval/scalar_eval.hpp"

@@ -13,6 +13,7 @@
 // expect: ctgrad::parameter_store<T, ...>: T is float or double
 // expect: ctgrad::parameter_store holds param and param_vec symbols only (inputs come with the batch)
 // expect: ctgrad::predict: the model must give one number per example
+// expect: ctgrad::padded_feature_major<T>: T is float or double
 #include <ctgrad/ctgrad.hpp>
 
 #include <list>
@@ -145,9 +146,19 @@ double prediction_of_a_vector() {
 #endif
 }
 
+std::size_t padded_integers() {
+#ifdef CTGRAD_TWIN
+    const ctgrad::padded_feature_major<double> padded(2, 3);
+#else
+    const ctgrad::padded_feature_major<int> padded(2, 3);
+#endif
+    return padded.stride();
+}
+
 int main() {
     return static_cast<int>(bound_twice() + param_bound_to_a_vector() + param_vec_bound_to_a_list() +
                             input_bound_to_a_column() + static_cast<double>(batch_of_nothing()) +
                             static_cast<double>(parameter_in_a_batch()) + static_cast<double>(batch_of_two_number_types()) +
-                            store_of_integers() + store_of_an_input() + prediction_of_a_vector());
+                            store_of_integers() + store_of_an_input() + prediction_of_a_vector() +
+                            static_cast<double>(padded_integers()));
 }

@@ -44,7 +44,8 @@ struct symbol {
     /// `s = value` binds the symbol for eval() or a batch, in the style of Boost.Parameter.
     /// It does not assign: symbols have no state. A parameter binds to a number (param) or to
     /// contiguous numbers (param_vec); an input may also bind to a whole minibatch: a column of
-    /// numbers (input) or a feature-major block (input_vec).
+    /// numbers (input) or a feature-major block (input_vec: a view, or a container with a
+    /// view() such as padded_feature_major).
     template <class V>
     constexpr auto operator=(const V& value) const {
         if constexpr (Kind == symbol_kind::param) {
@@ -52,7 +53,7 @@ struct symbol {
             return binding<symbol, V>{value};
         } else if constexpr (Kind == symbol_kind::input && std::is_arithmetic_v<V>) {
             return binding<symbol, V>{value};
-        } else if constexpr (!is_param && requires { value.m_features; }) {
+        } else if constexpr (!is_param && (requires { value.m_features; } || requires { value.view(); })) {
             return binding<symbol, const V&>{value};
         } else {
             static_assert(contiguous_values<V>,

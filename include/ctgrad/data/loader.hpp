@@ -10,6 +10,7 @@
 #include "ctgrad/data/row_range.hpp"
 #include "ctgrad/detail/aligned_allocator.hpp"
 #include "ctgrad/eval/batch.hpp"
+#include "ctgrad/eval/padded_feature_major.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -76,7 +77,7 @@ public:
             m_order.resize(m_range.count);
             std::iota(m_order.begin(), m_order.end(), m_range.first);
             const std::size_t rows = std::min(m_batch_size, m_range.count);
-            m_buffer_stride = by_examples ? m_range.num_features : (rows + row_step - 1) / row_step * row_step;
+            m_buffer_stride = by_examples ? m_range.num_features : padded_stride<T>(rows);
             m_feature_buffer.resize(by_examples ? rows * m_buffer_stride : m_range.num_features * m_buffer_stride);
             m_target_buffer.resize(rows);
         }
@@ -210,9 +211,9 @@ private:
     std::size_t m_ranks = 1;
     bool m_shard = false;
     // Each row of a gathered feature-major batch starts on a cache line
-    // (detail/aligned_allocator.hpp): the buffers are aligned and the rows a whole number of lines
-    // apart. Example-major rows lie back to back (stride d), as in the dataset.
-    static constexpr std::size_t row_step = std::max<std::size_t>(ctgrad::detail::line_alignment / sizeof(T), 1);
+    // (detail/aligned_allocator.hpp), and the rows are an odd number of lines apart so that they
+    // do not share cache sets (eval/padded_feature_major.hpp). Example-major rows lie back to
+    // back (stride d), as in the dataset.
     std::size_t m_buffer_stride = 0;
     std::vector<T, ctgrad::detail::aligned_allocator<T>> m_feature_buffer;
     std::vector<T, ctgrad::detail::aligned_allocator<T>> m_target_buffer;

@@ -13,6 +13,7 @@
 
 #include <xtensor/xtensor.hpp>
 
+#include <concepts>
 #include <cstddef>
 #include <stdexcept>
 #include <string>
@@ -66,6 +67,15 @@ feature_major_view<T> as_view(const xt::xtensor<T, 1>& column) {
 template <class T, class Allocator>
 feature_major_view<T> as_view(const std::vector<T, Allocator>& column) {
     return {column.data(), 1, column.size(), column.size()};
+}
+
+/// A container that offers a feature-major view of itself (padded_feature_major).
+template <class C>
+    requires requires(const C& c) {
+        { c.view() } -> std::same_as<feature_major_view<typename C::value_type>>;
+    }
+feature_major_view<typename C::value_type> as_view(const C& numbers) {
+    return numbers.view();
 }
 
 template <class V>
@@ -137,10 +147,10 @@ private:
 };
 
 /// A minibatch binding each input: make_batch(x = X, y = Y) with X an xt::xtensor<T, 2> of
-/// shape (d, m) (feature-major), a feature_major_view<T>, or example-major rows
-/// (example_major(Xrows) of an (m, d) xtensor, or an example_major_view<T>), and Y an
-/// xt::xtensor<T, 1> or a std::vector<T> (any allocator) of m. Every input vector of one batch
-/// has the same layout.
+/// shape (d, m) (feature-major), a padded_feature_major<T>, a feature_major_view<T>, or
+/// example-major rows (example_major(Xrows) of an (m, d) xtensor, or an
+/// example_major_view<T>), and Y an xt::xtensor<T, 1> or a std::vector<T> (any allocator) of m.
+/// Every input vector of one batch has the same layout.
 /// Throws std::invalid_argument when the inputs disagree on m.
 template <symbol_binding... Bindings>
 auto make_batch(const Bindings&... bindings) {
@@ -149,8 +159,8 @@ auto make_batch(const Bindings&... bindings) {
                   "ctgrad::make_batch binds inputs (input, input_vec); parameters live in a parameter_store");
     constexpr bool viewable = (detail::batch_data<std::remove_cvref_t<decltype(bindings.m_value)>> && ...);
     static_assert(viewable, "ctgrad::make_batch: an input is bound to data it cannot view in place: bind an "
-                            "xt::xtensor<T, 2> of shape (features, examples), a feature_major_view<T> or "
-                            "example_major(X) of an (examples, features) one, and a scalar "
+                            "xt::xtensor<T, 2> of shape (features, examples), a padded_feature_major<T>, a "
+                            "feature_major_view<T> or example_major(X) of an (examples, features) one, and a scalar "
                             "input also an xt::xtensor<T, 1> or a std::vector<T>");
     if constexpr (viewable) {
         using T = detail::view_number_t<std::remove_cvref_t<decltype(std::get<0>(std::tie(bindings...)).m_value)>>;
