@@ -32,8 +32,8 @@ constexpr std::size_t padded_stride(std::size_t examples) noexcept {
 }
 
 /// Feature-major numbers, d rows of m examples, each row starting on a cache line and the rows
-/// padded_stride<T>(m) apart: make_batch(x = P) binds it in place, as it binds a (d, m)
-/// xt::xtensor, and the kernel reads it at the same speed whatever m is.
+/// padded_stride<T>(m) apart, so that a block's rows spread over the cache sets whatever m is:
+/// make_batch(x = P) binds it in place, as it binds a (d, m) xt::xtensor.
 template <class T>
 class padded_feature_major {
     static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>,
