@@ -521,14 +521,37 @@ enum class variant {
     probe_threads
 };
 
+// ctgrad's passes over the full loss and gradient, and over the loss alone, in any layout.
+constexpr bool is_value_and_grad(variant v) {
+    return v == variant::value_and_grad || v == variant::value_and_grad_threads || v == variant::rows_value_and_grad ||
+           v == variant::rows_value_and_grad_threads || v == variant::padded_value_and_grad ||
+           v == variant::padded_value_and_grad_threads;
+}
+constexpr bool is_value(variant v) {
+    return v == variant::value || v == variant::value_threads || v == variant::rows_value ||
+           v == variant::rows_value_threads || v == variant::padded_value || v == variant::padded_value_threads;
+}
+
+// The batch a variant of ctgrad's passes reads: X as bound, its example-major rows, or its padded
+// copy (which only the full batches have).
+template <variant V, class T>
+auto batch_of(const config<T>& c) {
+    if constexpr (V == variant::rows_value_and_grad || V == variant::rows_value_and_grad_threads ||
+                  V == variant::rows_value || V == variant::rows_value_threads)
+        return c.row_batch();
+    else if constexpr (V == variant::padded_value_and_grad || V == variant::padded_value_and_grad_threads ||
+                       V == variant::padded_value || V == variant::padded_value_threads)
+        return c.padded_batch();
+    else
+        return c.batch();
+}
+
 template <class T, variant V>
 void run(benchmark::State& state) {
     const auto d = static_cast<std::size_t>(state.range(0));
     const auto m = static_cast<std::size_t>(state.range(1));
     config<T>& c = setup<T>(d, m);
-    const auto batch = c.batch();
-    const auto rows = c.row_batch();
-    const auto padded = c.padded_batch();
+    const auto batch = batch_of<V>(c);
     std::vector<T> gw(d);
     constexpr bool threaded = V == variant::value_and_grad_threads || V == variant::value_threads ||
                               V == variant::probe_threads || V == variant::rows_value_and_grad_threads ||
@@ -538,26 +561,12 @@ void run(benchmark::State& state) {
 
     const auto t0 = clock_type::now();
     for (auto _ : state) {
-        if constexpr (V == variant::value_and_grad || V == variant::value_and_grad_threads) {
+        if constexpr (is_value_and_grad(V)) {
             T l = ctgrad::value_and_grad(loss, c.params, batch, c.grads);
             benchmark::DoNotOptimize(l);
             benchmark::ClobberMemory();
-        } else if constexpr (V == variant::value || V == variant::value_threads) {
+        } else if constexpr (is_value(V)) {
             T l = ctgrad::value(loss, c.params, batch);
-            benchmark::DoNotOptimize(l);
-        } else if constexpr (V == variant::rows_value_and_grad || V == variant::rows_value_and_grad_threads) {
-            T l = ctgrad::value_and_grad(loss, c.params, rows, c.grads);
-            benchmark::DoNotOptimize(l);
-            benchmark::ClobberMemory();
-        } else if constexpr (V == variant::rows_value || V == variant::rows_value_threads) {
-            T l = ctgrad::value(loss, c.params, rows);
-            benchmark::DoNotOptimize(l);
-        } else if constexpr (V == variant::padded_value_and_grad || V == variant::padded_value_and_grad_threads) {
-            T l = ctgrad::value_and_grad(loss, c.params, padded, c.grads);
-            benchmark::DoNotOptimize(l);
-            benchmark::ClobberMemory();
-        } else if constexpr (V == variant::padded_value || V == variant::padded_value_threads) {
-            T l = ctgrad::value(loss, c.params, padded);
             benchmark::DoNotOptimize(l);
         } else if constexpr (V == variant::probe_threads) {
             T t = probe_sum_threads(c.X.data(), c.X.size(), c.Y.data(), c.Y.size());
