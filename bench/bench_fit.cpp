@@ -59,7 +59,9 @@ struct hand_result {
 // The chapter's algorithm written out by hand over the dataset's feature-major arrays.
 hand_result hand_fit(const ctgrad::data::dataset<double>& data, ctgrad::data::random_engine& shuffles) {
     const std::size_t d = data.num_features(), n = data.size(), n_train = data.num_train(), batch = data.batch_size();
-    const double* X = data.features().data();
+    const auto features = data.features();
+    const double* X = features.data();
+    const auto stride = std::size_t(features.strides()[0]); // rows are padded apart
     const double* Y = data.targets().data();
     hand_result r;
     scratch init(d, lr, {.seed = seed}); // the same initial w as ctgrad's run
@@ -76,8 +78,8 @@ hand_result hand_fit(const ctgrad::data::dataset<double>& data, ctgrad::data::ra
             for (std::size_t k = 0; k < m; ++k) {
                 const std::size_t i = order[start + k];
                 double residual = r.b - Y[i];
-                for (std::size_t j = 0; j < d; ++j) residual += X[j * n + i] * r.w[j];
-                for (std::size_t j = 0; j < d; ++j) gw[j] += residual * X[j * n + i];
+                for (std::size_t j = 0; j < d; ++j) residual += X[j * stride + i] * r.w[j];
+                for (std::size_t j = 0; j < d; ++j) gw[j] += residual * X[j * stride + i];
                 gb += residual;
             }
             for (std::size_t j = 0; j < d; ++j) r.w[j] -= lr * gw[j] / double(m);
@@ -90,7 +92,7 @@ hand_result hand_fit(const ctgrad::data::dataset<double>& data, ctgrad::data::ra
             double sum = 0;
             for (std::size_t i = start; i < start + m; ++i) {
                 double residual = r.b - Y[i];
-                for (std::size_t j = 0; j < d; ++j) residual += X[j * n + i] * r.w[j];
+                for (std::size_t j = 0; j < d; ++j) residual += X[j * stride + i] * r.w[j];
                 sum += residual * residual / 2;
             }
             val += sum / double(m);

@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
 
         // The second feature shrunk, with the same weight: the book's noise, other targets.
         constexpr double shrink = 20;
-        auto features = book.features();
+        xt::xtensor<double, 2> features = book.features(); // a copy to change
         xt::xtensor<double, 1> targets = book.targets();
         for (std::size_t i = 0; i < features.shape(1); ++i) {
             features(1, i) /= shrink;

@@ -384,7 +384,7 @@ BOOST_AUTO_TEST_CASE(validation_is_in_order_and_views_the_data) {
         std::size_t expected = 1000;
         for (const auto& batch : val) {
             BOOST_TEST(batch.features.m_data == d.features().data() + expected); // no copy
-            BOOST_TEST(batch.features.m_stride == 2000u);
+            BOOST_TEST(batch.features.m_stride == ctgrad::padded_stride<double>(2000)); // 2008
             BOOST_TEST(batch.targets.m_data[0] == d.targets()(expected));
             expected += batch.size();
         }
@@ -413,6 +413,36 @@ BOOST_AUTO_TEST_CASE(from_rows_transposes) {
     BOOST_TEST(d.features()(1, 2) == 6.0);
     BOOST_TEST(d.num_train() == 2u);
     BOOST_TEST(d.num_val() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(feature_major_rows_are_stored_padded_and_read_back_as_given) {
+    // 2^10 examples: unpadded, the rows would be 8 KiB apart and fall into the same cache sets.
+    const std::size_t d = 3, n = 1024, stride = ctgrad::padded_stride<double>(n);
+    BOOST_TEST(stride == 1032u);
+    auto given = xt::xtensor<double, 2>::from_shape({d, n});
+    for (std::size_t j = 0; j < d; ++j)
+        for (std::size_t i = 0; i < n; ++i) given(j, i) = 1000.0 * double(j) + double(i);
+    const xt::xtensor<double, 1> targets = xt::arange<double>(double(n));
+    const data::split_options split{.num_train = 1000, .batch_size = 64};
+    auto rows = xt::xtensor<double, 2>::from_shape({n, d});
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < d; ++j) rows(i, j) = given(j, i);
+    const data::dataset<double> made(xt::xtensor<double, 2>(given), targets, split);
+    const auto from_rows = data::dataset<double>::from_rows(rows, targets, split);
+    for (const auto* data : {&made, &from_rows}) {
+        BOOST_TEST(data->features() == given);
+        BOOST_TEST(data->features().strides()[0] == std::ptrdiff_t(stride));
+        const auto all = data->train_batch();
+        BOOST_TEST(all.size() == 1000u);
+        BOOST_TEST(all.features.m_stride == stride);
+        BOOST_TEST(all.features.m_data == data->features().data()); // in place
+        std::size_t wrong = 0;
+        for (std::size_t j = 0; j < d; ++j) {
+            BOOST_TEST(reinterpret_cast<std::uintptr_t>(all.features.m_data + j * stride) % 64 == 0u);
+            for (std::size_t i = 0; i < n; ++i) wrong += all.features.m_data[j * stride + i] != given(j, i);
+        }
+        BOOST_TEST(wrong == 0u);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(bad_data_is_named) {

@@ -12,9 +12,12 @@
 #include "ctgrad/detail/aligned_allocator.hpp"
 #include "ctgrad/eval/batch.hpp"
 
+#include <xtensor/xadapt.hpp>
 #include <xtensor/xtensor.hpp>
+#include <xtensor/xview.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <type_traits>
 #include <vector>
@@ -84,6 +87,14 @@ public:
     /// The numbers as make_batch reads them (valid as long as they live: a move keeps them).
     [[nodiscard]] feature_major_view<T> view() const noexcept {
         return {m_numbers.data(), m_features, m_examples, m_stride};
+    }
+
+    /// The numbers as a read-only (d, m) xtensor expression, feature j of example i at (j, i):
+    /// a view in place, valid as long as they live; its strides()[0] is stride().
+    [[nodiscard]] auto tensor() const {
+        const std::array<std::size_t, 2> stored{m_features, m_stride};
+        return xt::view(xt::adapt(m_numbers.data(), m_numbers.size(), xt::no_ownership(), stored), xt::all(),
+                        xt::range(std::size_t{0}, m_examples));
     }
 
 private:
