@@ -17,6 +17,12 @@
 // so it stays in L1 or L2 whatever the stride. Only blocks that do not prefetch copy: in large
 // batches, since the prefetch runs one block ahead and the gradient is summed lane by lane,
 // the copy was slower (eval/schedule.hpp).
+//
+// Prefetching blocks ask for the rows of the block ahead while the reductions walk theirs.
+// The gradient's second walk reads only caches: were every line ahead asked for in the
+// reductions, the memory would idle through it. So the reductions ask for the first half of
+// each row of an input the gradient reads again and the gradient's walk for the second half
+// (prefetch_again), and the memory streams through both walks.
 #ifndef CTGRAD_EVAL_FUSED_KERNEL_HPP
 #define CTGRAD_EVAL_FUSED_KERNEL_HPP
 
@@ -138,11 +144,20 @@ struct block_frame {
 /// The plan's entries for K lane groups of examples starting at m_offset. K is a compile-time
 /// constant so that, once everything is inlined, the memo is a set of registers rather than
 /// memory: a block's values never leave the register file between the loss and its partials.
-/// Packed lists the input vectors whose rows the block copies (see the top of this file);
-/// m_packed[p] is room for K lane groups of each row of Packed's p-th input.
-template <class V, std::size_t K, class Inputs, class Entries, bool Prefetch = false, class Packed = type_list<>>
+/// ReadAgain lists the input vectors that the gradient reads again after the reductions (see
+/// the top of this file): a block that does not prefetch copies their rows (copied_inputs;
+/// m_packed[p] is room for K lane groups of each row of the p-th); a block that prefetches splits
+/// asking for their rows ahead between the reductions and the gradient's walk (split_inputs).
+template <class V, std::size_t K, class Inputs, class Entries, bool Prefetch = false, class ReadAgain = type_list<>>
 class block_evaluator {
+    static_assert(!Prefetch || K % 2 == 0, "ctgrad internal: prefetching blocks split their lane groups in halves");
+
 public:
+    /// The inputs whose rows the block copies.
+    using copied_inputs = std::conditional_t<Prefetch, type_list<>, ReadAgain>;
+    /// The inputs whose rows ahead the gradient's walk asks for in part (prefetch_again).
+    using split_inputs = std::conditional_t<Prefetch, ReadAgain, type_list<>>;
+
     using lane_type = V;
     using value_type = simd::scalar_of_t<V>;
     static constexpr std::size_t lanes = simd::lanes_v<V>;
@@ -157,7 +172,7 @@ public:
     std::size_t m_offset = 0; ///< first example of the block
     std::size_t m_ahead = 0;  ///< first example of the block to prefetch (with Prefetch)
 
-    using packed_rows = std::array<V*, Packed::size>;
+    using packed_rows = std::array<V*, copied_inputs::size>;
 
     using frame_type = block_frame<Inputs, Entries>;
 
@@ -229,8 +244,8 @@ public:
         } else if constexpr (is_symbol_v<E>) {
             if constexpr (E::is_param) {
                 return V(m_frame.m_param_data[list_index_v<param_symbols, E>][j]);
-            } else if constexpr (list_contains_v<Packed, E>) {
-                return m_packed[list_index_v<Packed, E>][j * K + k];
+            } else if constexpr (list_contains_v<copied_inputs, E>) {
+                return m_packed[list_index_v<copied_inputs, E>][j * K + k];
             } else if constexpr (frame_type::template in_rows<E>) {
                 static_assert(!simd::is_batch_v<V>, "ctgrad internal: lane groups of example-major rows are row_kernel.hpp's");
                 return m_rows[list_index_v<batch_symbols, E>][j];
@@ -251,6 +266,16 @@ public:
         return total;
     }
 
+    /// In the gradient's walk over the vector expression G, asks for the second half of row j,
+    /// at the block ahead, of each input G reads that the reductions asked for only in part.
+    template <class G>
+    CTGRAD_ALWAYS_INLINE void prefetch_again(std::size_t j) const {
+        for_each_type(element_leaves_t<G>{}, [&](auto symbol, auto) {
+            using S = typename decltype(symbol)::type;
+            if constexpr (list_contains_v<split_inputs, S>) prefetch_lane_groups<S>(j, K / 2, K);
+        });
+    }
+
 private:
     template <class Tag, class... Children>
     CTGRAD_ALWAYS_INLINE auto apply_scalar(std::type_identity<node<Tag, Children...>>, std::size_t k) const {
@@ -269,19 +294,23 @@ private:
     CTGRAD_ALWAYS_INLINE void prefetch_row(std::size_t j) const {
         for_each_type(reduction_leaves_t<E>{}, [&](auto symbol, auto) {
             using S = typename decltype(symbol)::type;
-            if constexpr (!S::is_param) {
-                constexpr std::size_t s = list_index_v<batch_symbols, S>;
-                const value_type* row = m_rows[s] + j * m_frame.m_strides[s] + (m_ahead - m_offset);
-                for (std::size_t k = 0; k < K; ++k) simd::prefetch(row + k * lanes);
-            }
+            if constexpr (!S::is_param) prefetch_lane_groups<S>(j, 0, list_contains_v<split_inputs, S> ? K / 2 : K);
         });
+    }
+
+    /// Asks for lane groups [first, last) of row j of the input S at the block m_ahead.
+    template <class S>
+    CTGRAD_ALWAYS_INLINE void prefetch_lane_groups(std::size_t j, std::size_t first, std::size_t last) const {
+        constexpr std::size_t s = list_index_v<batch_symbols, S>;
+        const value_type* row = m_rows[s] + j * m_frame.m_strides[s] + (m_ahead - m_offset);
+        for (std::size_t k = first; k < last; ++k) simd::prefetch(row + k * lanes);
     }
 
     /// Copies row j of the block of each input that the reduction at index I packs, before
     /// the reduction reads it (from the copy, which the compiler forwards from the store).
     template <std::size_t I>
     CTGRAD_ALWAYS_INLINE void pack_row(std::size_t j) {
-        for_each_type(Packed{}, [&](auto symbol, auto p) {
+        for_each_type(copied_inputs{}, [&](auto symbol, auto p) {
             using S = typename decltype(symbol)::type;
             if constexpr (first_reduction_reading<S>(Entries{}) == I) {
                 constexpr std::size_t s = list_index_v<batch_symbols, S>;
@@ -351,7 +380,8 @@ struct packed_rows_purpose;
 /// Returns the first example not covered (fewer than K lane groups remain). With prefetch,
 /// each block asks for the rows of the block kernel_tuning::prefetch_blocks ahead (clamped to
 /// the last).
-/// Each block copies the rows of the inputs in Packed into one buffer (see the top of file).
+/// ReadAgain: the inputs the gradient reads again (block_evaluator): blocks that do not
+/// prefetch copy their rows into one buffer, prefetching ones split asking for them.
 ///
 /// The blocks add into a local Sums, which starts at zero and is added to sums (whatever the
 /// caller adds up over the blocks) after the loop. Adding into the caller's object, in memory
@@ -361,23 +391,24 @@ struct packed_rows_purpose;
 /// stays in registers. Never inlined, so that the loop's registers are allocated for the loop
 /// alone: g++ 12 inlined it into value()'s chunk once it took sums, and the call was slower
 /// (docs/performance.md, Why the kernel's constants).
-template <class V, std::size_t K, bool Prefetch, class Entries, class Packed = type_list<>, class Inputs, class Sums,
+template <class V, std::size_t K, bool Prefetch, class Entries, class ReadAgain = type_list<>, class Inputs, class Sums,
           class OnBlock>
 CTGRAD_NEVER_INLINE std::size_t for_each_block(const Inputs& in, std::size_t begin, std::size_t end, Sums& sums,
                                                OnBlock&& on_block) {
     constexpr std::size_t step = K * simd::lanes_v<V>;
     if (end - begin < step) return begin;
-    using evaluator_type = block_evaluator<V, K, Inputs, Entries, Prefetch, Packed>;
+    using evaluator_type = block_evaluator<V, K, Inputs, Entries, Prefetch, ReadAgain>;
+    using copied = typename evaluator_type::copied_inputs;
     typename evaluator_type::packed_rows packed{};
-    if constexpr (Packed::size > 0) {
-        std::array<std::size_t, Packed::size> rows{};
+    if constexpr (copied::size > 0) {
+        std::array<std::size_t, copied::size> rows{};
         std::size_t total = 0;
-        for_each_type(Packed{}, [&](auto symbol, auto p) {
+        for_each_type(copied{}, [&](auto symbol, auto p) {
             rows[p] = in.m_batch[typename decltype(symbol)::type{}].m_features * K;
             total += rows[p];
         });
         V* room = thread_buffer<V, packed_rows_purpose>(total);
-        for (std::size_t p = 0; p < Packed::size; ++p) {
+        for (std::size_t p = 0; p < copied::size; ++p) {
             packed[p] = room;
             room += rows[p];
         }

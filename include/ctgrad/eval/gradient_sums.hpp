@@ -151,7 +151,10 @@ CTGRAD_ALWAYS_INLINE inline void accumulate_partial(const Evaluator& ev, Sums& s
         // Last feature first: the rows the reductions read last are the likeliest still in L1
         // when a block's rows do not all fit (docs/performance.md, Why the kernel's constants).
         V* lane_sums = buffers.m_sums[I];
-        for (std::size_t j = length; j-- > 0;) lane_sums[j] += ev.template element_sum<G>(j);
+        for (std::size_t j = length; j-- > 0;) {
+            ev.template prefetch_again<G>(j);
+            lane_sums[j] += ev.template element_sum<G>(j);
+        }
     } else if constexpr (P::is_vector && simd::is_batch_v<V>) {
         constexpr std::size_t lanes = simd::lanes_v<V>;
         const std::size_t whole = length - length % lanes;
