@@ -1,7 +1,7 @@
 // ctgrad/data/dataset.hpp: examples split into a training part (the first num_train examples,
 // reshuffled every epoch) and a validation part (the rest, in order), with the book's
-// train_dataloader() / val_dataloader(). A dataset<T> holds its features feature-major, d rows
-// of n padded_stride<T>(n) apart (eval/padded_feature_major.hpp); a dataset<T,
+// train_dataloader() / val_dataloader(). A dataset<T> holds its features feature-major: d rows
+// of n numbers, padded_stride<T>(n) numbers apart (eval/padded_feature_major.hpp); a dataset<T,
 // batch_layout::example_major> holds them in rows, (n, d), and hands out example-major batches
 // (to_example_major converts the one into the other).
 #ifndef CTGRAD_DATA_DATASET_HPP
