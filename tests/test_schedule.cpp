@@ -29,7 +29,7 @@ namespace {
 
 constexpr std::size_t lanes = 8; // doubles in an AVX-512 lane group
 constexpr std::size_t MiB = std::size_t(1) << 20;
-/// The defaults: a 1 MiB, 16-way L2 of 64-byte lines, whatever this machine's.
+/// The defaults: a 1 MiB, 16-way L2 of 64-byte lines and a 48 KiB L1, whatever this machine's.
 const kernel_tuning defaults{};
 
 /// One feature-major input of d features over m examples, rows `stride` numbers apart,
@@ -125,7 +125,7 @@ BOOST_AUTO_TEST_CASE(batches_from_memory_prefetch_in_wide_blocks_when_a_block_an
     // The full batch of the PyTorch comparison: 10^6 examples of 128 doubles, 1 GB.
     const kernel_schedule s = one_input{128, 1'000'000, 1'000'000}.plan();
     BOOST_TEST((kinds(s) == kind_list{K::wide_prefetching, K::narrow_prefetching, K::lane_group, K::single}));
-    BOOST_TEST(to_string(s) == "wide_prefetching, narrow_prefetching, lane_group, single");
+    BOOST_TEST(to_string(s) == "wide_prefetching into L2, narrow_prefetching, lane_group, single");
     // Rows that collide are not copied when the blocks prefetch.
     BOOST_TEST((kinds(one_input{128, 262144, 262144}.plan()) ==
                 kind_list{K::wide_prefetching, K::narrow_prefetching, K::lane_group, K::single}));
@@ -148,6 +148,47 @@ BOOST_AUTO_TEST_CASE(batches_from_memory_prefetch_in_wide_blocks_when_a_block_an
     const std::size_t narrow_d = defaults.wide_min_features - 1;
     BOOST_TEST((kinds(one_input{narrow_d, 1'000'000, 1'000'000}.plan()) ==
                 kind_list{K::narrow_prefetching, K::lane_group, K::single}));
+}
+
+BOOST_AUTO_TEST_CASE(blocks_whose_rows_and_the_next_block_s_exceed_twice_l1_prefetch_into_l2) {
+    const std::size_t m = 10'000'000;
+    // 16 doubles: a 4-group block and the one ahead read 8 KiB, far within the default 48 KiB L1.
+    const kernel_schedule few = one_input{16, m, m}.plan();
+    BOOST_TEST_REQUIRE((few[0].kind == K::narrow_prefetching));
+    BOOST_TEST(!few[0].prefetch_into_l2);
+    BOOST_TEST(to_string(few) == "narrow_prefetching, lane_group, single");
+    // 1024 doubles: 1 MiB for two wide blocks, 512 KiB for two narrow ones.
+    const kernel_schedule many = one_input{1024, m / 8, m / 8}.plan();
+    BOOST_TEST_REQUIRE((kinds(many) == kind_list{K::wide_prefetching, K::narrow_prefetching, K::lane_group, K::single}));
+    BOOST_TEST(many[0].prefetch_into_l2);
+    BOOST_TEST(many[1].prefetch_into_l2);
+    BOOST_TEST(!many[2].prefetch_into_l2);
+    BOOST_TEST(to_string(many) == "wide_prefetching into L2, narrow_prefetching into L2, lane_group, single");
+    // The bound is twice l1_bytes, 96 KiB: two wide blocks of 96 doubles reach it, of 97 pass it;
+    // two narrow blocks pass it from 193 doubles.
+    const kernel_schedule at_bound = one_input{96, m, m}.plan();
+    BOOST_TEST_REQUIRE((kinds(at_bound) == kind_list{K::wide_prefetching, K::narrow_prefetching, K::lane_group, K::single}));
+    BOOST_TEST(!at_bound[0].prefetch_into_l2);
+    BOOST_TEST(!at_bound[1].prefetch_into_l2);
+    const kernel_schedule past_bound = one_input{97, m, m}.plan();
+    BOOST_TEST(past_bound[0].prefetch_into_l2);
+    BOOST_TEST(!past_bound[1].prefetch_into_l2);
+    BOOST_TEST((!one_input{192, m, m}.plan()[1].prefetch_into_l2));
+    BOOST_TEST((one_input{193, m, m}.plan()[1].prefetch_into_l2));
+    // A larger L1 keeps them in it.
+    kernel_tuning larger_l1;
+    larger_l1.l1_bytes = 128 << 10;
+    BOOST_TEST((!one_input{97, m, m}.plan(larger_l1)[0].prefetch_into_l2));
+    // The rows of every input the reductions read count: two inputs of 100 doubles take 100 KiB
+    // in two narrow blocks, one alone 50 KiB.
+    const input_rows two[] = {{m * sizeof(double), 100, true}, {m * sizeof(double), 100, true}};
+    const kernel_schedule both = plan_schedule({lanes, sizeof(double), 0, m, m, 0, std::span(two)}, defaults);
+    BOOST_TEST_REQUIRE((kinds(both) == kind_list{K::wide_prefetching, K::narrow_prefetching, K::lane_group, K::single}));
+    BOOST_TEST(both[1].prefetch_into_l2);
+    BOOST_TEST((!one_input{100, m, m}.plan()[1].prefetch_into_l2));
+    // Stages that do not prefetch never say so.
+    const std::size_t from_l3 = 4 * MiB / (40 * sizeof(double)) + 3;
+    for (const block_stage& stage : one_input{40, from_l3, from_l3}.plan()) BOOST_TEST(!stage.prefetch_into_l2);
 }
 
 BOOST_AUTO_TEST_CASE(batches_from_l3_run_wide_blocks_that_do_not_prefetch) {
@@ -224,6 +265,9 @@ BOOST_AUTO_TEST_CASE(the_machine_s_l2_is_read_from_the_system_where_it_tells) {
     }
 #endif
     BOOST_TEST(std::has_single_bit(machine.cache_sets));
+#if defined(_SC_LEVEL1_DCACHE_SIZE)
+    if (const long l1 = sysconf(_SC_LEVEL1_DCACHE_SIZE); l1 > 0) BOOST_TEST(machine.l1_bytes == std::size_t(l1));
+#endif
     // Every threshold is the default's.
     BOOST_TEST(machine.align_min_examples == defaults.align_min_examples);
     BOOST_TEST(machine.prefetch_min_bytes == defaults.prefetch_min_bytes);

@@ -148,7 +148,8 @@ struct block_frame {
 /// the top of this file): a block that does not prefetch copies their rows (copied_inputs;
 /// m_packed[p] is room for K lane groups of each row of the p-th); a block that prefetches splits
 /// asking for their rows ahead between the reductions and the gradient's walk (split_inputs).
-template <class V, std::size_t K, class Inputs, class Entries, bool Prefetch = false, class ReadAgain = type_list<>>
+template <class V, std::size_t K, class Inputs, class Entries, bool Prefetch = false, class ReadAgain = type_list<>,
+          bool IntoL2 = false>
 class block_evaluator {
     static_assert(!Prefetch || K % 2 == 0, "ctgrad internal: prefetching blocks split their lane groups in halves");
 
@@ -303,7 +304,10 @@ private:
     CTGRAD_ALWAYS_INLINE void prefetch_lane_groups(std::size_t j, std::size_t first, std::size_t last) const {
         constexpr std::size_t s = list_index_v<batch_symbols, S>;
         const value_type* row = m_rows[s] + j * m_frame.m_strides[s] + (m_ahead - m_offset);
-        for (std::size_t k = first; k < last; ++k) simd::prefetch(row + k * lanes);
+        if constexpr (IntoL2)
+            for (std::size_t k = first; k < last; ++k) simd::prefetch_to_l2(row + k * lanes);
+        else
+            for (std::size_t k = first; k < last; ++k) simd::prefetch(row + k * lanes);
     }
 
     /// Copies row j of the block of each input that the reduction at index I packs, before
@@ -379,7 +383,7 @@ struct packed_rows_purpose;
 /// Runs on_block(evaluator, sums) over the whole blocks of K lane groups of V in [begin, end).
 /// Returns the first example not covered (fewer than K lane groups remain). With prefetch,
 /// each block asks for the rows of the block kernel_tuning::prefetch_blocks ahead (clamped to
-/// the last).
+/// the last), into L2 only with IntoL2.
 /// ReadAgain: the inputs the gradient reads again (block_evaluator): blocks that do not
 /// prefetch copy their rows into one buffer, prefetching ones split asking for them.
 ///
@@ -391,13 +395,13 @@ struct packed_rows_purpose;
 /// stays in registers. Never inlined, so that the loop's registers are allocated for the loop
 /// alone: g++ 12 inlined it into value()'s chunk once it took sums, and the call was slower
 /// (docs/performance.md, Why the kernel's constants).
-template <class V, std::size_t K, bool Prefetch, class Entries, class ReadAgain = type_list<>, class Inputs, class Sums,
-          class OnBlock>
+template <class V, std::size_t K, bool Prefetch, class Entries, class ReadAgain = type_list<>, bool IntoL2 = false,
+          class Inputs, class Sums, class OnBlock>
 CTGRAD_NEVER_INLINE std::size_t for_each_block(const Inputs& in, std::size_t begin, std::size_t end, Sums& sums,
                                                OnBlock&& on_block) {
     constexpr std::size_t step = K * simd::lanes_v<V>;
     if (end - begin < step) return begin;
-    using evaluator_type = block_evaluator<V, K, Inputs, Entries, Prefetch, ReadAgain>;
+    using evaluator_type = block_evaluator<V, K, Inputs, Entries, Prefetch, ReadAgain, IntoL2>;
     using copied = typename evaluator_type::copied_inputs;
     typename evaluator_type::packed_rows packed{};
     if constexpr (copied::size > 0) {

@@ -3,7 +3,7 @@
 //
 // The thresholds were measured on an AMD EPYC with AVX-512, 48 KiB L1d and 1 MiB of 16-way L2
 // per core (docs/performance.md, Why the kernel's constants, gives each measurement); the kernel
-// runs with this machine's L2 geometry where the system tells it (for_this_machine).
+// runs with this machine's L2 geometry and L1 size where the system tells them (for_this_machine).
 #ifndef CTGRAD_EVAL_KERNEL_TUNING_HPP
 #define CTGRAD_EVAL_KERNEL_TUNING_HPP
 
@@ -54,6 +54,9 @@ struct kernel_tuning {
     std::size_t cache_ways_per_block = 8;
     /// The cache that a wide prefetching block and the block ahead of it must fit in together.
     std::size_t l2_bytes = std::size_t(1) << 20;
+    /// The L1 data cache: prefetching blocks ask for the rows ahead into L1 while a block and the
+    /// one ahead take at most twice its size, and into L2 only beyond (ahead_overflows_l1).
+    std::size_t l1_bytes = std::size_t(48) << 10;
 
     // ---- thresholds: below each, the cheaper schedule measured faster ----
 
@@ -83,13 +86,17 @@ struct kernel_tuning {
     /// The fewest wide blocks' worth of examples in a chunk.
     std::size_t chunk_min_wide_blocks = 16;
 
-    /// The defaults, with the line size, sets, ways and size of this machine's L2 where the
-    /// system tells them (glibc's sysconf; elsewhere, or when it answers 0, the defaults').
+    /// The defaults, with the line size, sets, ways and size of this machine's L2 and the size of
+    /// its L1 data cache where the system tells them (glibc's sysconf; elsewhere, or when it
+    /// answers 0, the defaults').
     static kernel_tuning for_this_machine() noexcept;
 };
 
 inline kernel_tuning kernel_tuning::for_this_machine() noexcept {
     kernel_tuning tuning;
+#if defined(_SC_LEVEL1_DCACHE_SIZE)
+    if (const long l1 = sysconf(_SC_LEVEL1_DCACHE_SIZE); l1 > 0) tuning.l1_bytes = static_cast<std::size_t>(l1);
+#endif
 #if defined(_SC_LEVEL2_CACHE_SIZE) && defined(_SC_LEVEL2_CACHE_ASSOC) && defined(_SC_LEVEL2_CACHE_LINESIZE)
     const long size = sysconf(_SC_LEVEL2_CACHE_SIZE);
     const long ways = sysconf(_SC_LEVEL2_CACHE_ASSOC);

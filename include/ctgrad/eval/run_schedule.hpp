@@ -106,10 +106,12 @@ std::size_t run_stage(const block_stage& stage, const Inputs& in, std::size_t fr
     case block_kind::narrow_packed:
         return for_each_block<V, narrow, false, Entries, Packed>(in, from, stage.until, sums, on_block);
     case block_kind::narrow_prefetching:
-        return for_each_block<V, narrow, true, Entries, Packed>(in, from, stage.until, sums, on_block);
+        return stage.prefetch_into_l2 ? for_each_block<V, narrow, true, Entries, Packed, true>(in, from, stage.until, sums, on_block)
+                                      : for_each_block<V, narrow, true, Entries, Packed>(in, from, stage.until, sums, on_block);
     case block_kind::wide: return for_each_block<V, wide, false, Entries>(in, from, stage.until, sums, on_block);
     case block_kind::wide_prefetching:
-        return for_each_block<V, wide, true, Entries, Packed>(in, from, stage.until, sums, on_block);
+        return stage.prefetch_into_l2 ? for_each_block<V, wide, true, Entries, Packed, true>(in, from, stage.until, sums, on_block)
+                                      : for_each_block<V, wide, true, Entries, Packed>(in, from, stage.until, sums, on_block);
     case block_kind::rows: return from; // plan_schedule never plans rows for feature-major inputs
     }
     return from;

@@ -55,7 +55,14 @@ constexpr bool prefetches(block_kind kind) {
 
 /// A stage runs whole blocks of its kind from where the previous stage stopped up to `until`.
 struct block_stage {
+    block_stage() = default; // a schedule's unused stages stay unwritten
+    constexpr block_stage(block_kind kind_, std::size_t until_, bool prefetch_into_l2_ = false)
+        : kind(kind_), prefetch_into_l2(prefetch_into_l2_), until(until_) {}
+
     block_kind kind;
+    /// For prefetching kinds: ask for the rows ahead into L2 only (ahead_overflows_l1). Kept
+    /// beside `kind`, so that a stage stays two words.
+    bool prefetch_into_l2;
     std::size_t until;
     friend constexpr bool operator==(const block_stage&, const block_stage&) = default;
 };
@@ -66,6 +73,8 @@ public:
     constexpr kernel_schedule(std::size_t begin, std::size_t end) : m_begin(begin), m_end(end) {}
     constexpr void add(block_kind kind) { add(kind, m_end); }
     constexpr void add(block_kind kind, std::size_t until) { m_stages[m_count++] = {kind, until}; }
+    /// A prefetching stage up to the end, asking for rows into L2 only or into L1.
+    constexpr void add_prefetching(block_kind kind, bool into_l2) { m_stages[m_count++] = {kind, m_end, into_l2}; }
 
     [[nodiscard]] constexpr std::size_t begin_example() const noexcept { return m_begin; }
     [[nodiscard]] constexpr std::size_t end_example() const noexcept { return m_end; }
@@ -91,13 +100,14 @@ private:
     std::size_t m_begin, m_end;
 };
 
-/// The kinds in order, e.g. "single until 5, wide_prefetching, narrow_prefetching, lane_group,
-/// single" (a stage that stops before the range's end says where).
+/// The kinds in order, e.g. "single until 5, wide_prefetching into L2, narrow_prefetching into
+/// L2, lane_group, single" (a stage that stops before the range's end says where).
 inline std::string to_string(const kernel_schedule& schedule) {
     std::string out;
     for (const block_stage& stage : schedule) {
         if (!out.empty()) out += ", ";
         out += name(stage.kind);
+        if (stage.prefetch_into_l2) out += " into L2";
         if (stage.until != schedule.end_example()) out += " until " + std::to_string(stage.until);
     }
     return out;
@@ -155,11 +165,21 @@ CTGRAD_ALWAYS_INLINE inline std::size_t reduction_bytes(const batch_shape& shape
     return bytes;
 }
 
+/// Whether the rows that a block of `groups` lane groups and the block ahead of it read take more
+/// than twice L1: their prefetches then go into L2 only, since lines brought into L1 a block
+/// early would evict the rows being read (kernel_tuning::l1_bytes).
+CTGRAD_ALWAYS_INLINE inline bool ahead_overflows_l1(const batch_shape& shape, std::size_t groups, const kernel_tuning& tuning) {
+    std::size_t rows = 0;
+    for (const input_rows& r : shape.rows) rows += r.features;
+    return (kernel_tuning::prefetch_blocks + 1) * rows * groups * shape.lanes * shape.number_bytes > 2 * tuning.l1_bytes;
+}
+
 /// The middle blocks, from `from` on: narrow blocks, plain with few features; packed where the
 /// rows the gradient reads again collide in the cache (the copy stays in the caches);
 /// prefetching where the rows come from memory (many bytes, or colliding rows not copied), wide
-/// first with many features when a block and the one ahead fit in L2; otherwise wide first with
-/// many features from beyond L2 (L3 serves runs of 8 lines better than runs of 4).
+/// first with many features when a block and the one ahead fit in L2, into L2 only when they
+/// take more than twice L1; otherwise wide first with many features from beyond L2 (L3 serves
+/// runs of 8 lines better than runs of 4).
 CTGRAD_ALWAYS_INLINE inline void plan_middle_blocks(kernel_schedule& schedule, const batch_shape& shape, const kernel_tuning& tuning,
                                std::size_t from) {
     std::size_t features = 0;
@@ -175,8 +195,9 @@ CTGRAD_ALWAYS_INLINE inline void plan_middle_blocks(kernel_schedule& schedule, c
         const std::size_t ahead_bytes = (kernel_tuning::prefetch_blocks + 1) * features * wide_block * shape.number_bytes;
         if (features >= tuning.wide_min_features && ahead_bytes <= tuning.l2_bytes &&
             examples >= tuning.wide_prefetching_min_blocks * wide_block)
-            schedule.add(block_kind::wide_prefetching);
-        return schedule.add(block_kind::narrow_prefetching);
+            schedule.add_prefetching(block_kind::wide_prefetching, ahead_overflows_l1(shape, kernel_tuning::wide_groups, tuning));
+        return schedule.add_prefetching(block_kind::narrow_prefetching,
+                                        ahead_overflows_l1(shape, kernel_tuning::narrow_groups, tuning));
     }
     if (pack) return schedule.add(block_kind::narrow_packed);
     if (features >= tuning.wide_min_features && bytes >= tuning.wide_cached_min_bytes &&
