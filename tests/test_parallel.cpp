@@ -186,6 +186,27 @@ BOOST_AUTO_TEST_CASE(the_chunks_cover_the_batch_once_in_order) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(chunks_with_many_features_are_long_runs_of_each_row_while_enough_remain) {
+    using ctgrad::detail::chunk_wide_blocks;
+    const ctgrad::kernel_tuning tuning{};
+    constexpr std::size_t step = 64; // a wide block of doubles with AVX-512
+    const auto example_bytes = [](std::size_t d) { return (d + 1) * sizeof(double); };
+    // d = 16, 2^21 examples: about chunk_bytes (4 MiB) a chunk, already longer than 128 blocks.
+    BOOST_TEST(chunk_wide_blocks(32768, step, example_bytes(16), tuning) == 478u);
+    // d = 128, 256 MiB: 63 blocks by bytes, 128 for long runs.
+    BOOST_TEST(chunk_wide_blocks(4096, step, example_bytes(128), tuning) == 128u);
+    // d = 1024: 7 blocks by bytes; 256 MiB makes 512 blocks, so 64 a chunk leave 8 chunks; 1 GiB
+    // takes the whole 128; 32 MiB keeps the fewest, 16.
+    BOOST_TEST(chunk_wide_blocks(512, step, example_bytes(1024), tuning) == 64u);
+    BOOST_TEST(chunk_wide_blocks(2048, step, example_bytes(1024), tuning) == 128u);
+    BOOST_TEST(chunk_wide_blocks(64, step, example_bytes(1024), tuning) == 16u);
+    // Without long runs, chunks follow chunk_bytes down to chunk_min_wide_blocks.
+    ctgrad::kernel_tuning short_runs;
+    short_runs.chunk_long_wide_blocks = 0;
+    BOOST_TEST(chunk_wide_blocks(2048, step, example_bytes(1024), short_runs) == 16u);
+    BOOST_TEST(chunk_wide_blocks(4096, step, example_bytes(128), short_runs) == 63u);
+}
+
 BOOST_AUTO_TEST_CASE(a_model_of_scalar_inputs_is_split_too) {
     // Planck's law's shape: no reduction at all, so what counts is the bytes of its inputs.
     thread_setting_guard guard;

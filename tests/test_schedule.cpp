@@ -272,6 +272,8 @@ BOOST_AUTO_TEST_CASE(the_machine_s_l2_is_read_from_the_system_where_it_tells) {
     BOOST_TEST(machine.align_min_examples == defaults.align_min_examples);
     BOOST_TEST(machine.prefetch_min_bytes == defaults.prefetch_min_bytes);
     BOOST_TEST(machine.chunk_bytes == defaults.chunk_bytes);
+    BOOST_TEST(machine.chunk_long_wide_blocks == defaults.chunk_long_wide_blocks);
+    BOOST_TEST(machine.chunk_min_count == defaults.chunk_min_count);
     BOOST_TEST_MESSAGE("L2: " << machine.l2_bytes << " bytes, " << machine.cache_sets << " sets of "
                               << machine.cache_line_bytes << "-byte lines");
 }

@@ -38,6 +38,17 @@ struct chunk_plan {
     }
 };
 
+/// How many wide blocks' worth of examples (`step` examples each) a chunk covers, out of the
+/// `blocks` a batch holds with `example_bytes` of inputs an example: about chunk_bytes, longer
+/// with many features as long as chunk_min_count chunks remain, and at least
+/// chunk_min_wide_blocks.
+constexpr std::size_t chunk_wide_blocks(std::size_t blocks, std::size_t step, std::size_t example_bytes,
+                                        const kernel_tuning& tuning) {
+    const std::size_t by_bytes = tuning.chunk_bytes / (example_bytes + 1) / step;
+    const std::size_t long_runs = std::min(tuning.chunk_long_wide_blocks, blocks / tuning.chunk_min_count);
+    return std::max({by_bytes, long_runs, tuning.chunk_min_wide_blocks});
+}
+
 /// The chunks of a pass, from the bytes of every input bound in the batch (not only those the
 /// reductions read: a model of scalar inputs reads no reduction).
 template <class Inputs>
@@ -48,9 +59,8 @@ chunk_plan plan_chunks(const Inputs& in, std::size_t examples) {
     const std::size_t bytes = input_bytes<typename std::remove_cvref_t<decltype(in.m_batch)>::symbols>(in);
     if (bytes <= tuning.chunked_min_bytes) return whole;
     constexpr std::size_t step = kernel_tuning::wide_groups * simd::lanes_v<V>;
-    const std::size_t wanted = tuning.chunk_bytes / (bytes / examples + 1);
-    const std::size_t size = std::max(wanted / step, tuning.chunk_min_wide_blocks) * step;
     const std::size_t aligned = examples >= tuning.align_min_examples ? examples_to_align<V>(in) : 0;
+    const std::size_t size = chunk_wide_blocks((examples - aligned) / step, step, bytes / examples, tuning) * step;
     const std::size_t count = (examples - aligned) / size;
     if (count < 2) return whole;
     return {count, aligned + size, size, examples};
