@@ -161,8 +161,8 @@ bool chunked_batch(std::size_t d, std::size_t m) {
 // The threads the "_threads" variants use: what ctgrad would use by default.
 const std::size_t all_threads = ctgrad::max_threads();
 
-// The sum of X[0, nx) and Y[0, ny) in chunks of ctgrad's size, both on up to all_threads threads
-// of its pool (as ctgrad's chunks read both).
+// The sum of X[0, nx) and Y[0, ny) in contiguous chunks of kernel_tuning::chunk_bytes, both on up
+// to all_threads threads of ctgrad's pool (as ctgrad's chunks read both).
 template <class T>
 T probe_sum_threads(const T* X, std::size_t nx, const T* Y, std::size_t ny) {
     const std::size_t chunk = ctgrad::detail::tuning_in_use.chunk_bytes / sizeof(T);
