@@ -212,6 +212,14 @@ struct config {
     [[nodiscard]] auto padded_batch() const { return ctgrad::make_batch(x = padded, y = Y); }
 };
 
+// One pass of the read probe over X and Y: on the calling thread, or in chunks on all_threads
+// threads of ctgrad's pool.
+template <class T>
+T probe_pass(const config<T>& c, bool threaded) {
+    return threaded ? probe_sum_threads(c.X.data(), c.X.size(), c.Y.data(), c.Y.size())
+                    : bench::probe_sum(c.X.data(), c.X.size()) + bench::probe_sum(c.Y.data(), c.Y.size());
+}
+
 // The block sizes reread_probe tries, and one pass of it with `groups` lane groups per block.
 constexpr std::size_t reread_block_groups[] = {2, 4, 8, 16};
 
@@ -441,7 +449,7 @@ config<T>& setup(std::size_t d, std::size_t m) {
     const double bytes = c->bytes();
     c->probe_s = best_seconds(
         [&] {
-            T t = bench::probe_sum(c->X.data(), c->X.size()) + bench::probe_sum(c->Y.data(), c->Y.size());
+            T t = probe_pass(*c, false);
             benchmark::DoNotOptimize(t);
         },
         bytes);
@@ -489,7 +497,7 @@ config<T>& setup(std::size_t d, std::size_t m) {
         ctgrad::set_max_threads(all_threads); // the pool the probe's chunks run on
         c->probe_threads_s = best_seconds(
             [&] {
-                T t = probe_sum_threads(c->X.data(), c->X.size(), c->Y.data(), c->Y.size());
+                T t = probe_pass(*c, true);
                 benchmark::DoNotOptimize(t);
             },
             bytes);
@@ -572,7 +580,7 @@ void run(benchmark::State& state) {
             T l = ctgrad::value(loss, c.params, batch);
             benchmark::DoNotOptimize(l);
         } else if constexpr (V == variant::probe_threads) {
-            T t = probe_sum_threads(c.X.data(), c.X.size(), c.Y.data(), c.Y.size());
+            T t = probe_pass(c, true);
             benchmark::DoNotOptimize(t);
         } else if constexpr (V == variant::hand) {
             T l, gb;
@@ -592,7 +600,7 @@ void run(benchmark::State& state) {
             benchmark::DoNotOptimize(l);
             benchmark::ClobberMemory();
         } else {
-            T t = bench::probe_sum(c.X.data(), c.X.size()) + bench::probe_sum(c.Y.data(), c.Y.size());
+            T t = probe_pass(c, false);
             benchmark::DoNotOptimize(t);
         }
     };
@@ -604,8 +612,7 @@ void run(benchmark::State& state) {
         // The memory's speed on these VMs drifts within minutes: a probe sampled alternately with
         // the pass sees the same spells.
         const auto [pass_s, probe_s] = best_seconds_alternating(one_pass, [&] {
-            T t = threaded ? probe_sum_threads(c.X.data(), c.X.size(), c.Y.data(), c.Y.size())
-                           : bench::probe_sum(c.X.data(), c.X.size()) + bench::probe_sum(c.Y.data(), c.Y.size());
+            T t = probe_pass(c, threaded);
             benchmark::DoNotOptimize(t);
         }, double(c.bytes()));
         state.counters["probe_paired"] = probe_s / pass_s;
