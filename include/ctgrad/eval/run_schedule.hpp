@@ -90,6 +90,16 @@ std::size_t run_row_stage(const block_stage& stage, const Inputs& in, std::size_
     }
 }
 
+/// Runs the blocks of K lane groups of a prefetching stage, which ask for the rows ahead into L2
+/// only or into L1 as the stage says.
+template <class V, std::size_t K, class Entries, class Packed, class Inputs, class Sums, class OnBlock>
+CTGRAD_ALWAYS_INLINE inline std::size_t run_prefetching(const block_stage& stage, const Inputs& in, std::size_t from,
+                                                        Sums& sums, OnBlock& on_block) {
+    if (stage.prefetch_into_l2)
+        return for_each_block<V, K, true, Entries, Packed, true>(in, from, stage.until, sums, on_block);
+    return for_each_block<V, K, true, Entries, Packed>(in, from, stage.until, sums, on_block);
+}
+
 /// Runs the blocks of one stage from example `from`; returns the first example not covered.
 /// Only the kinds that can read the batch's layout are compiled.
 template <class Entries, class Packed, class Inputs, class Sums, class OnBlock>
@@ -106,12 +116,10 @@ std::size_t run_stage(const block_stage& stage, const Inputs& in, std::size_t fr
     case block_kind::narrow_packed:
         return for_each_block<V, narrow, false, Entries, Packed>(in, from, stage.until, sums, on_block);
     case block_kind::narrow_prefetching:
-        return stage.prefetch_into_l2 ? for_each_block<V, narrow, true, Entries, Packed, true>(in, from, stage.until, sums, on_block)
-                                      : for_each_block<V, narrow, true, Entries, Packed>(in, from, stage.until, sums, on_block);
+        return run_prefetching<V, narrow, Entries, Packed>(stage, in, from, sums, on_block);
     case block_kind::wide: return for_each_block<V, wide, false, Entries>(in, from, stage.until, sums, on_block);
     case block_kind::wide_prefetching:
-        return stage.prefetch_into_l2 ? for_each_block<V, wide, true, Entries, Packed, true>(in, from, stage.until, sums, on_block)
-                                      : for_each_block<V, wide, true, Entries, Packed>(in, from, stage.until, sums, on_block);
+        return run_prefetching<V, wide, Entries, Packed>(stage, in, from, sums, on_block);
     case block_kind::rows: return from; // plan_schedule never plans rows for feature-major inputs
     }
     return from;
