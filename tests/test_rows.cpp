@@ -1,7 +1,8 @@
 // The fused kernel over example-major rows (eval/row_kernel.hpp) on real calls: the schedule it
 // runs; value_and_grad, value and predict against the d2l reference loop and the same numbers
 // feature-major, for feature counts below the SIMD width, between widths, short rows (read side
-// by side) and long ones (one after another, prefetching), with the scalar tail; rows a wider
+// by side) and long ones (one after another, prefetching), with the scalar tail; long rows
+// starting anywhere in a line (the masked first lane group); rows a wider
 // stride apart (a view of some columns of a table); two input vectors of different lengths;
 // large batches split into chunks give the same bits on any number of threads; Levenberg–
 // Marquardt's Jacobian columns gathered from rows; Newton; and make_batch's check of a rows view.
@@ -17,6 +18,8 @@
 #include "fused_reference.hpp"
 
 #include <cmath>
+#include <cstdint>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -29,19 +32,27 @@ using namespace fused_test;
 
 constexpr auto d2l_loss = ctgrad::square(ctgrad::dot(x, w) + b - y) / 2_c;
 
-/// Random feature-major X (d x m) and the same numbers example-major, `stride` apart (>= d).
+/// Random feature-major X (d x m) and the same numbers example-major, `stride` apart (>= d),
+/// starting where malloc puts them or, with `shift`, that many numbers past a 64-byte line.
 template <class T>
 struct two_layouts {
+    static constexpr std::size_t line_numbers = 64 / sizeof(T);
     std::size_t d, m, stride;
     std::vector<T> feature_major, rows, Y;
+    std::size_t first = 0; ///< where in `rows` the first row starts
 
-    two_layouts(std::size_t features, std::size_t examples, std::size_t row_stride, std::mt19937_64& rng)
+    two_layouts(std::size_t features, std::size_t examples, std::size_t row_stride, std::mt19937_64& rng,
+                std::optional<std::size_t> shift = std::nullopt)
         : d(features), m(examples), stride(row_stride), feature_major(random_vector<T>(features * examples, 1.0, rng)),
-          rows(examples * row_stride, T(1e30)), Y(random_vector<T>(examples, 1.0, rng)) {
+          rows(examples * row_stride + 2 * line_numbers, T(1e30)), Y(random_vector<T>(examples, 1.0, rng)) {
+        if (shift) {
+            const auto address = reinterpret_cast<std::uintptr_t>(rows.data());
+            first = (64 - address % 64) % 64 / sizeof(T) + *shift;
+        }
         for (std::size_t i = 0; i < m; ++i)
-            for (std::size_t j = 0; j < d; ++j) rows[i * stride + j] = feature_major[j * m + i];
+            for (std::size_t j = 0; j < d; ++j) rows[first + i * stride + j] = feature_major[j * m + i];
     }
-    [[nodiscard]] ctgrad::example_major_view<T> row_view() const { return {rows.data(), d, m, stride}; }
+    [[nodiscard]] ctgrad::example_major_view<T> row_view() const { return {rows.data() + first, d, m, stride}; }
     [[nodiscard]] ctgrad::feature_major_view<T> column_view() const { return {feature_major.data(), d, m, m}; }
 };
 
@@ -52,11 +63,12 @@ auto d2l_params(std::size_t d, std::mt19937_64& rng) {
 }
 
 template <class T>
-void check_d2l(std::size_t d, std::size_t m, std::size_t stride) {
+void check_d2l(std::size_t d, std::size_t m, std::size_t stride, std::optional<std::size_t> shift = std::nullopt) {
     std::mt19937_64 rng(d * 1000 + m + stride);
-    const two_layouts<T> data(d, m, stride, rng);
+    const two_layouts<T> data(d, m, stride, rng, shift);
     const auto params = d2l_params<T>(d, rng);
-    const std::string where = "d=" + std::to_string(d) + " m=" + std::to_string(m) + " stride=" + std::to_string(stride);
+    const std::string where = "d=" + std::to_string(d) + " m=" + std::to_string(m) + " stride=" + std::to_string(stride) +
+                              (shift ? " shift=" + std::to_string(*shift) : std::string());
     const d2l_reference ref = reference_d2l(data.feature_major.data(), data.Y, params, d, m);
 
     const auto rows = ctgrad::make_batch(x = data.row_view(), y = data.Y);
@@ -91,6 +103,23 @@ BOOST_AUTO_TEST_CASE(the_d2l_loss_over_rows_equals_the_reference_loop) {
             check_d2l<double>(d, m, d);
             check_d2l<float>(d, m, d);
         }
+}
+
+BOOST_AUTO_TEST_CASE(long_rows_starting_anywhere_in_a_line_equal_the_reference_loop) {
+    // Rows a whole number of lane groups long share their place in a line, and the kernel takes the
+    // features before the first aligned lane group as one masked group (row_alignment): every
+    // start within a line, with a feature tail after the aligned groups or none; rows that do not
+    // share it (stride d + 1) take none.
+    for (std::size_t shift = 0; shift < two_layouts<double>::line_numbers; ++shift) {
+        check_d2l<double>(64, 203, 64, shift);
+        check_d2l<double>(72, 37, 72, shift);
+        check_d2l<double>(65, 37, 66, shift);
+    }
+    for (std::size_t shift = 0; shift < two_layouts<float>::line_numbers; ++shift) {
+        check_d2l<float>(128, 203, 128, shift);
+        check_d2l<float>(144, 37, 144, shift);
+        check_d2l<float>(65, 37, 66, shift);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(rows_a_wider_stride_apart_read_only_their_features) {

@@ -8,7 +8,9 @@
 // Every other entry of the plan is then computed lane by lane over the group's examples, as in
 // the feature-major kernel (eval/fused_kernel.hpp). A vector partial such as r * x is added to
 // the gradient a run of features at a time over the group's rows, which the reductions have
-// just brought into L1 or L2.
+// just brought into L1 or L2. Long rows whose start is off the SIMD alignment take the features
+// before the first aligned one as a lane group with the rest masked out (row_alignment), so that
+// every other load stays within a line.
 #ifndef CTGRAD_EVAL_ROW_KERNEL_HPP
 #define CTGRAD_EVAL_ROW_KERNEL_HPP
 
@@ -17,8 +19,41 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstdint>
 
 namespace ctgrad::detail {
+
+/// Where the lane groups of a long row load from aligned addresses: a load off the alignment
+/// spans two lines (with AVX-512, every one), and glibc's malloc leaves large blocks 16 bytes
+/// past a line. Taken from the input vector with the most features, if all its rows share their
+/// alignment (a stride of whole lane groups) and its data is aligned to one number; else 0.
+template <class V>
+struct row_alignment {
+    using T = simd::scalar_of_t<V>;
+    static constexpr std::size_t lanes = simd::lanes_v<V>;
+    std::size_t m_peel = 0;             ///< the features before the first aligned lane group
+    typename V::batch_bool_type m_head; ///< the lanes below m_peel
+
+    template <class Inputs>
+    explicit row_alignment(const Inputs& in) {
+        using symbols = typename std::remove_cvref_t<decltype(in.m_batch)>::symbols;
+        std::size_t most = 0;
+        for_each_type(symbols{}, [&](auto symbol, auto) {
+            using S = typename decltype(symbol)::type;
+            if constexpr (S::is_vector) {
+                const auto& view = in.m_batch[S{}];
+                if (view.m_features <= most) return;
+                most = view.m_features;
+                const auto address = reinterpret_cast<std::uintptr_t>(view.m_data);
+                const bool shared = view.m_stride * sizeof(T) % sizeof(V) == 0 && address % sizeof(T) == 0;
+                m_peel = shared ? (sizeof(V) - address % sizeof(V)) % sizeof(V) / sizeof(T) : 0;
+            }
+        });
+        alignas(sizeof(V)) std::array<T, lanes> index;
+        for (std::size_t i = 0; i < lanes; ++i) index[i] = T(i);
+        m_head = V::load_aligned(index.data()) < V(T(m_peel));
+    }
+};
 
 /// The plan's entries for the lane group of examples starting at m_offset, reading
 /// example-major rows. Offers what the block loops' callers read from a block_evaluator of
@@ -37,9 +72,13 @@ public:
 
     std::size_t m_offset = 0; ///< first example of the group
     std::size_t m_last = 0;   ///< the last example whose row may be prefetched
+    /// Features before a long row's first aligned lane group, taken as one lane group with the
+    /// lanes from m_peel on masked out (row_alignment).
+    std::size_t m_peel = 0;
+    typename V::batch_bool_type m_head; ///< the lanes below m_peel
 
-    row_evaluator(const frame_type& frame, std::size_t offset, std::size_t last)
-        : m_offset(offset), m_last(last), m_frame(frame) {
+    row_evaluator(const frame_type& frame, std::size_t offset, std::size_t last, const row_alignment<V>& alignment)
+        : m_offset(offset), m_last(last), m_peel(alignment.m_peel), m_head(alignment.m_head), m_frame(frame) {
         for_each_type(Entries{}, [&](auto type, auto index) {
             if constexpr (!depends_on_input_v<typename decltype(type)::type>) store(index, V(m_frame.m_hoisted[index]));
         });
@@ -103,11 +142,18 @@ public:
     }
 
     /// Adds the sum over the group's examples of the vector expression G to out[0, length):
-    /// a run of `lanes` features at a time, over every row of the group.
+    /// a run of `lanes` features at a time, over every row of the group (in long rows the
+    /// features before the first aligned run as one masked run).
     template <class G>
     CTGRAD_ALWAYS_INLINE void add_elements(T* out, std::size_t length) const {
-        const std::size_t whole = length - length % lanes;
-        for (std::size_t j = 0; j < whole; j += lanes) {
+        const std::size_t head = length > short_row ? m_peel : 0;
+        if (head != 0) {
+            V total = V::load_unaligned(out);
+            for (std::size_t e = 0; e < lanes; ++e) total += xsimd::select(m_head, along<G>(0, e), V(T(0)));
+            total.store_unaligned(out);
+        }
+        const std::size_t whole = head + (length - head) / lanes * lanes;
+        for (std::size_t j = head; j < whole; j += lanes) {
             V total = V::load_unaligned(out + j);
             if (length > short_row)
                 for (std::size_t e = 0; e < lanes; ++e)
@@ -242,6 +288,10 @@ private:
             for (std::size_t e = 0; e < lanes; ++e) {
                 V a0(T(0)), a1(T(0));
                 std::size_t j = 0;
+                if (m_peel != 0) {
+                    a1 = xsimd::select(m_head, apply_along(std::type_identity<E>{}, 0, e), V(T(0)));
+                    j = m_peel;
+                }
                 for (; j + 2 * lanes <= length; j += 2 * lanes) {
                     prefetch_rows<reduction_leaves_t<E>>(j, e + kernel_tuning::rows_prefetch_groups * lanes, 2 * lanes);
                     a0 += apply_along(std::type_identity<E>{}, j, e);
@@ -280,9 +330,10 @@ CTGRAD_NEVER_INLINE std::size_t for_each_row_group(const Inputs& in, std::size_t
     constexpr std::size_t step = evaluator_type::lanes;
     std::size_t offset = begin;
     const typename evaluator_type::frame_type frame(in);
+    const row_alignment<typename evaluator_type::lane_type> alignment(in);
     Sums running{};
     for (; end - offset >= step; offset += step) {
-        evaluator_type evaluator(frame, offset, end - 1);
+        evaluator_type evaluator(frame, offset, end - 1, alignment);
         evaluator.compute();
         on_block(evaluator, running);
     }
