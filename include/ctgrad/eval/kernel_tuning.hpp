@@ -41,7 +41,9 @@ struct kernel_tuning {
     /// How many groups of rows ahead a long row's reduction asks for the same row (into L2),
     /// and how many the gradient's second walk asks for: the gradient reads no memory, and
     /// these keep the memory busy through it (d = 128 and 1024 double: 0.89 and 0.91 of the
-    /// probe for value and gradient, against 0.80 and 0.74 with neither).
+    /// probe for value and gradient, against 0.80 and 0.74 with neither). Only gradient passes
+    /// ask in the reductions: a pass that reads each row once measured up to 1.37x faster without
+    /// on an AMD EPYC (docs/performance.md, Why the kernel's constants).
     static constexpr std::size_t rows_prefetch_groups = 1;
     static constexpr std::size_t rows_gradient_prefetch_groups = 2;
 

@@ -58,7 +58,10 @@ struct row_alignment {
 /// The plan's entries for the lane group of examples starting at m_offset, reading
 /// example-major rows. Offers what the block loops' callers read from a block_evaluator of
 /// one lane group (scalar, block_sum, element, element_sum), and add_elements for the gradient.
-template <class T, class Inputs, class Entries>
+/// AskAhead: a long row's reduction asks for the same row of a later group, which keeps the
+/// memory busy through a gradient's second walk; a pass that reads each row once leaves its one
+/// stream to the hardware's prefetcher, which measured faster (kernel_tuning).
+template <class T, class Inputs, class Entries, bool AskAhead>
 class row_evaluator {
 public:
     using lane_type = simd::batch<T>;
@@ -293,7 +296,8 @@ private:
                     j = m_peel;
                 }
                 for (; j + 2 * lanes <= length; j += 2 * lanes) {
-                    prefetch_rows<reduction_leaves_t<E>>(j, e + kernel_tuning::rows_prefetch_groups * lanes, 2 * lanes);
+                    if constexpr (AskAhead)
+                        prefetch_rows<reduction_leaves_t<E>>(j, e + kernel_tuning::rows_prefetch_groups * lanes, 2 * lanes);
                     a0 += apply_along(std::type_identity<E>{}, j, e);
                     a1 += apply_along(std::type_identity<E>{}, j + lanes, e);
                 }
@@ -322,11 +326,11 @@ private:
 
 /// Runs on_block(evaluator, sums) over the whole lane groups of example-major rows in
 /// [begin, end); returns the first example not covered. Never inlined, with its sums local,
-/// for the reasons for_each_block gives.
-template <class Entries, class Inputs, class Sums, class OnBlock>
+/// for the reasons for_each_block gives. AskAhead as row_evaluator's.
+template <class Entries, bool AskAhead, class Inputs, class Sums, class OnBlock>
 CTGRAD_NEVER_INLINE std::size_t for_each_row_group(const Inputs& in, std::size_t begin, std::size_t end, Sums& sums,
                                                    OnBlock&& on_block) {
-    using evaluator_type = row_evaluator<typename Inputs::value_type, Inputs, Entries>;
+    using evaluator_type = row_evaluator<typename Inputs::value_type, Inputs, Entries, AskAhead>;
     constexpr std::size_t step = evaluator_type::lanes;
     std::size_t offset = begin;
     const typename evaluator_type::frame_type frame(in);

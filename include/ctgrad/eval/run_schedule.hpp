@@ -79,12 +79,13 @@ CTGRAD_ALWAYS_INLINE inline kernel_schedule schedule_of(const Inputs& in, std::s
     return plan_schedule({simd::lanes_v<V>, sizeof(T), begin, end, examples, to_align, rows});
 }
 
-/// Runs the blocks of one stage of example-major rows from example `from`.
-template <class Entries, class Inputs, class Sums, class OnBlock>
+/// Runs the blocks of one stage of example-major rows from example `from`; their reductions ask
+/// for rows ahead when the gradient reads rows again (Packed).
+template <class Entries, class Packed, class Inputs, class Sums, class OnBlock>
 std::size_t run_row_stage(const block_stage& stage, const Inputs& in, std::size_t from, Sums& sums, OnBlock& on_block) {
     using T = typename Inputs::value_type;
     switch (stage.kind) {
-    case block_kind::rows: return for_each_row_group<Entries>(in, from, stage.until, sums, on_block);
+    case block_kind::rows: return for_each_row_group<Entries, (Packed::size > 0)>(in, from, stage.until, sums, on_block);
     case block_kind::single: return for_each_block<T, 1, false, Entries>(in, from, stage.until, sums, on_block);
     default: return from; // rows_schedule plans no other kind
     }
@@ -108,7 +109,7 @@ std::size_t run_stage(const block_stage& stage, const Inputs& in, std::size_t fr
     using V = simd::batch<T>;
     constexpr std::size_t narrow = kernel_tuning::narrow_groups;
     constexpr std::size_t wide = kernel_tuning::wide_groups;
-    if constexpr (reads_rows_v<Inputs>) return run_row_stage<Entries>(stage, in, from, sums, on_block);
+    if constexpr (reads_rows_v<Inputs>) return run_row_stage<Entries, Packed>(stage, in, from, sums, on_block);
     else switch (stage.kind) {
     case block_kind::single: return for_each_block<T, 1, false, Entries>(in, from, stage.until, sums, on_block);
     case block_kind::lane_group: return for_each_block<V, 1, false, Entries>(in, from, stage.until, sums, on_block);
