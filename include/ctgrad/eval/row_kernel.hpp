@@ -14,19 +14,18 @@
 #ifndef CTGRAD_EVAL_ROW_KERNEL_HPP
 #define CTGRAD_EVAL_ROW_KERNEL_HPP
 
+#include "ctgrad/eval/alignment.hpp"
 #include "ctgrad/eval/fused_kernel.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cstddef>
-#include <cstdint>
 
 namespace ctgrad::detail {
 
-/// Where the lane groups of a long row load from aligned addresses: a load off the alignment
-/// spans two lines (with AVX-512, every one), and glibc's malloc leaves large blocks 16 bytes
-/// past a line. Taken from the input vector with the most features, if all its rows share their
-/// alignment (a stride of whole lane groups) and its data is aligned to one number; else 0.
+/// Where the lane groups of a long row load from aligned addresses (eval/alignment.hpp): taken
+/// from the input with the most features, if all its rows share their alignment (a stride of
+/// whole lane groups); else 0.
 template <class V>
 struct row_alignment {
     using T = simd::scalar_of_t<V>;
@@ -36,19 +35,8 @@ struct row_alignment {
 
     template <class Inputs>
     explicit row_alignment(const Inputs& in) {
-        using symbols = typename std::remove_cvref_t<decltype(in.m_batch)>::symbols;
-        std::size_t most = 0;
-        for_each_type(symbols{}, [&](auto symbol, auto) {
-            using S = typename decltype(symbol)::type;
-            if constexpr (S::is_vector) {
-                const auto& view = in.m_batch[S{}];
-                if (view.m_features <= most) return;
-                most = view.m_features;
-                const auto address = reinterpret_cast<std::uintptr_t>(view.m_data);
-                const bool shared = view.m_stride * sizeof(T) % sizeof(V) == 0 && address % sizeof(T) == 0;
-                m_peel = shared ? (sizeof(V) - address % sizeof(V)) % sizeof(V) / sizeof(T) : 0;
-            }
-        });
+        const auto widest = widest_input_of(in);
+        if (widest.m_stride * sizeof(T) % sizeof(V) == 0) m_peel = examples_before_aligned<V>(widest.m_data);
         alignas(sizeof(V)) std::array<T, lanes> index;
         for (std::size_t i = 0; i < lanes; ++i) index[i] = T(i);
         m_head = V::load_aligned(index.data()) < V(T(m_peel));

@@ -3,47 +3,26 @@
 #ifndef CTGRAD_EVAL_RUN_SCHEDULE_HPP
 #define CTGRAD_EVAL_RUN_SCHEDULE_HPP
 
+#include "ctgrad/eval/alignment.hpp"
 #include "ctgrad/eval/fused_kernel.hpp"
 #include "ctgrad/eval/row_kernel.hpp"
 #include "ctgrad/eval/schedule.hpp"
 
-#include <cstdint>
-
 namespace ctgrad::detail {
-
-/// How many examples to take one at a time before the lane groups so that their loads from
-/// data start on a multiple of the SIMD width: 0 if they do, or if data is not aligned even
-/// to one number. (The rows of a feature-major input share the alignment of its first row
-/// when the stride is a multiple of the width.) With AVX-512 every unaligned load of a lane
-/// group spans two cache lines, and glibc's malloc puts large blocks 16 bytes past a line.
-template <class V, class T>
-std::size_t examples_before_aligned(const T* data) noexcept {
-    const auto address = reinterpret_cast<std::uintptr_t>(data);
-    if (address % sizeof(T) != 0) return 0;
-    return (sizeof(V) - address % sizeof(V)) % sizeof(V) / sizeof(T);
-}
 
 /// Whether the batch's input vectors are example-major rows.
 template <class Inputs>
 inline constexpr bool reads_rows_v = std::remove_cvref_t<decltype(std::declval<const Inputs&>().m_batch)>::layout ==
                                      batch_layout::example_major;
 
-/// examples_before_aligned for the input with the most features, which most loads read (0 for
-/// example-major rows, which no lane group of examples loads).
+/// How many examples to take one at a time before the lane groups so that their loads from
+/// the input with the most features start on a multiple of the SIMD width (the rows of a
+/// feature-major input share the alignment of its first row when the stride is a multiple of
+/// the width); 0 for example-major rows, which no lane group of examples loads.
 template <class V, class Inputs>
 std::size_t examples_to_align(const Inputs& in) {
     if constexpr (reads_rows_v<Inputs>) return 0;
-    using symbols = typename std::remove_cvref_t<decltype(in.m_batch)>::symbols;
-    const typename Inputs::value_type* widest_data = nullptr;
-    std::size_t most = 0;
-    for_each_type(symbols{}, [&](auto symbol, auto) {
-        const auto& view = in.m_batch[typename decltype(symbol)::type{}];
-        if (view.m_features > most) {
-            most = view.m_features;
-            widest_data = view.m_data;
-        }
-    });
-    return examples_before_aligned<V>(widest_data);
+    else return examples_before_aligned<V>(widest_input_of(in).m_data);
 }
 
 /// The rows of every input vector that the reductions of Entries read, marked read_again for
