@@ -11,7 +11,7 @@
 
 #include "block_walk.hpp"
 
-#include <ctgrad/eval/run_schedule.hpp> // examples_before_aligned
+#include <ctgrad/eval/alignment.hpp> // examples_before_aligned
 #include <ctgrad/simd/simd.hpp>
 
 #include <algorithm>
